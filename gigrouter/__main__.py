@@ -1,0 +1,3 @@
+from gigrouter.cli import main
+
+main()

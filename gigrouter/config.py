@@ -1,0 +1,259 @@
+"""Read the platform config: YAML to plain data, with a line for every key path.
+
+Duplicate keys, merge keys, several documents and non-string keys are errors, all reported in
+one run with their line. The loader is libyaml's when PyYAML was built with it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+from pydantic import BaseModel
+
+from gigrouter.errors import ConfigError, Location, Problem
+from gigrouter.model import Platform
+
+try:  # libyaml's parser is several times faster; the pure-Python one behaves the same.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Maps key paths of a loaded document to the 1-based line they start on."""
+
+    file: str
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    data: Any = None
+
+    def line_of(self, path: KeyPath) -> int:
+        """The line of ``path``, or of its nearest ancestor that is in the file."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line:
+                return line
+        return 0
+
+    def location(self, path: KeyPath) -> Location:
+        return Location(self.file, self.line_of(path), render_path(path, self.data))
+
+
+def render_path(path: KeyPath, data: Any = None) -> str:
+    """``("apps", 2, "wave")`` as ``apps[backend].wave`` when item 2 is named, else ``apps[2]``."""
+    out = ""
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            label: str = str(part)
+            if isinstance(node, list) and 0 <= part < len(node):
+                item = node[part]
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    label = item["name"]
+                node = item
+            else:
+                node = None
+            out += f"[{label}]"
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
+class _Builder:
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def problem(self, node: yaml.Node, path: KeyPath, message: str) -> None:
+        loc = Location(self.source.file, node.start_mark.line + 1, render_path(path))
+        self.problems.append(Problem(loc, message))
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.source.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            first_line: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.problem(key_node, path, "merge keys (<<) are not supported; write the keys out")
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.problem(key_node, path, "a key must be a plain string")
+                    continue
+                key = self.constructor.construct_object(key_node)
+                if not isinstance(key, str):
+                    self.problem(
+                        key_node,
+                        path,
+                        f"key {key_node.value!r} is read as {type(key).__name__}; quote it",
+                    )
+                    continue
+                if key in out:
+                    self.problem(
+                        key_node,
+                        (*path, key),
+                        f"duplicate key {key!r} (first defined at line {first_line[key]})",
+                    )
+                    continue
+                first_line[key] = key_node.start_mark.line + 1
+                self.source.lines[(*path, key)] = key_node.start_mark.line + 1
+                out[key] = self.build(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.constructor.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, file: str) -> SourceMap:
+    """Parse one YAML document into plain data and its line map; raise ConfigError on problems."""
+    source = SourceMap(file)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        detail = exc.problem or str(exc)
+        raise ConfigError([Problem(Location(file, line), f"not valid YAML: {detail}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(Location(file), f"not valid YAML: {exc}")]) from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise ConfigError([Problem(Location(file, 1), "the file is empty; expected a mapping")])
+    if len(nodes) > 1:
+        line = nodes[1].start_mark.line + 1
+        raise ConfigError([Problem(Location(file, line), "expected one YAML document, found more")])
+    builder = _Builder(source)
+    data = builder.build(nodes[0], ())
+    if builder.problems:
+        raise ConfigError(builder.problems)
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(Location(file, 1), "the config must be a mapping of keys")])
+    source.data = data
+    return source
+
+
+def read_yaml(path: Path, display: str | None = None) -> SourceMap:
+    """Read and parse ``path``; ``display`` is the name used in messages (default: as given)."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([Problem(Location(name), "config file not found")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(Location(name), f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(Location(name), f"not UTF-8 text: {exc.reason}")]) from None
+    return parse_yaml(text, name)
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+def load_platform(path: Path, display: str | None = None) -> Platform:
+    """Read ``path`` and build the Platform; every problem is reported at once with its line."""
+    source = read_yaml(path, display)
+    return build_platform(source)
+
+
+def build_platform(source: SourceMap) -> Platform:
+    data = dict(source.data)
+    data.pop("$schema", None)
+    try:
+        platform = Platform.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ConfigError(_pydantic_problems(exc, source)) from None
+    problems = [
+        Problem(source.location(path), message) for path, message in platform.cross_check()
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return platform
+
+
+def _data_path(loc: tuple[str | int, ...], data: Any) -> KeyPath:
+    """Keep the parts of a pydantic location that are keys of the data (drops union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            if part in node:
+                out.append(part)
+                node = node[part]
+            elif part and not part.startswith(("function-", "tagged-union", "literal[")):
+                # a missing key: keep it when it looks like a field name
+                if part.isidentifier() and part not in {"str", "int", "float", "bool", "list", "dict"}:
+                    out.append(part)
+                    node = None
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+    return tuple(out)
+
+
+def _message(error: Any) -> str:
+    msg = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    return msg
+
+
+def _pydantic_problems(exc: pydantic.ValidationError, source: SourceMap) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[KeyPath] = set()
+    for error in exc.errors():
+        path = _data_path(tuple(error["loc"]), source.data)
+        if error["type"] == "extra_forbidden":
+            key = str(path[-1]) if path else ""
+            fields = _fields_at(Platform, path[:-1])
+            message = f"unknown key {key!r}{did_you_mean(key, fields)}"
+        elif error["type"] == "missing":
+            message = "this key is required"
+        else:
+            message = _message(error)
+        if path in seen:  # a union reports once per member; the first is the closest
+            continue
+        seen.add(path)
+        problems.append(Problem(source.location(path), message))
+    return problems
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (through Optional, list, dict, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _fields_at(model: type[BaseModel], path: KeyPath) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in path:
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        current = _model_in(info.annotation) if info else None
+    return sorted(current.model_fields) if current is not None else []
+
+
+def did_you_mean(value: str, options: list[str] | set[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest option, or ''."""
+    close = difflib.get_close_matches(value, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

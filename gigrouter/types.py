@@ -1,0 +1,197 @@
+"""Constrained value types shared by the platform model.
+
+Each type rejects, with a message that says what would be valid, any value that Kubernetes,
+Argo CD or AWS would reject later. Free-form strings exclude characters YAML cannot carry.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
+_QUANTITY = re.compile(
+    r"^[+-]?(\d+(\.\d*)?|\.\d+)"
+    r"(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"
+)
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+_IMAGE = re.compile(
+    r"^(?P<name>[a-z0-9]+([._-]{1,2}[a-z0-9]+|-+[a-z0-9]+)*"
+    r"(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+|-+[a-z0-9]+)*)*)"
+    r"(:(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
+)
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9_+=,.@/:-]+$")
+_VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_GIT_REVISION = re.compile(r"^[A-Za-z0-9._/+-]+$")
+_IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+def printable(value: str) -> str:
+    """Reject characters that YAML cannot carry in a stream (control characters, surrogates)."""
+    for ch in value:
+        code = ord(ch)
+        if ch in "\t\n" or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF:
+            continue
+        if 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF:
+            continue
+        raise ValueError(f"contains the unprintable character U+{code:04X}")
+    return value
+
+
+def dns1123_label(value: str) -> str:
+    if len(value) > 63 or not _DNS1123_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1123 label: at most 63 lower-case letters, digits and '-',"
+            " starting and ending with a letter or digit"
+        )
+    return value
+
+
+def dns1035_label(value: str) -> str:
+    if len(value) > 63 or not _DNS1035_LABEL.match(value):
+        raise ValueError(
+            f"{value!r} is not a DNS-1035 label: at most 63 lower-case letters, digits and '-',"
+            " starting with a letter and ending with a letter or digit"
+        )
+    return value
+
+
+def dns1123_subdomain(value: str) -> str:
+    if len(value) > 253 or not all(_DNS1123_LABEL.match(p) for p in value.split(".")):
+        raise ValueError(
+            f"{value!r} is not a DNS-1123 subdomain: lower-case labels of letters, digits and"
+            " '-' joined by '.', at most 253 characters"
+        )
+    return value
+
+
+def host(value: str) -> str:
+    if len(value) > 253 or not _HOST.match(value) or any(len(p) > 63 for p in value.split(".")):
+        raise ValueError(
+            f"{value!r} is not a host name: lower-case DNS labels joined by '.', such as"
+            " 'example.com' or '*.example.com'"
+        )
+    return value
+
+
+def quantity_text(value: object) -> object:
+    """Numbers in YAML (``replicas: 1`` style) become the quantity string they spell."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def quantity(value: str) -> str:
+    text = value
+    if not _QUANTITY.match(text):
+        raise ValueError(
+            f"{value!r} is not a Kubernetes quantity such as '100m', '0.5', '256Mi' or '2Gi'"
+        )
+    return text
+
+
+def duration(value: str) -> str:
+    if not _DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration such as '10s', '3m' or '1h30m'")
+    return value
+
+
+def image(value: str) -> str:
+    if len(value) > 512 or not _IMAGE.match(value):
+        raise ValueError(
+            f"{value!r} is not an image reference such as 'registry.example.com/team/app:1.2.3'"
+        )
+    return value
+
+
+def image_tag(value: str) -> str:
+    if not _TAG.match(value):
+        raise ValueError(f"{value!r} is not an image tag (letters, digits, '_', '.', '-')")
+    return value
+
+
+def url_path(value: str) -> str:
+    if len(value) > 1024 or not _PATH.match(value):
+        raise ValueError(f"{value!r} is not an absolute URL path such as '/' or '/api'")
+    return value
+
+
+def env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid environment variable name")
+    return value
+
+
+def arn(value: str) -> str:
+    if not _ARN.match(value):
+        raise ValueError(f"{value!r} is not an AWS ARN such as 'arn:aws:acm:REGION:ACCOUNT:...'")
+    return value
+
+
+def vpc_id(value: str) -> str:
+    if not _VPC.match(value):
+        raise ValueError(f"{value!r} is not a VPC id such as 'vpc-0123456789abcdef0'")
+    return value
+
+
+def region(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError(f"{value!r} is not an AWS region such as 'eu-north-1'")
+    return value
+
+
+def git_revision(value: str) -> str:
+    if not _GIT_REVISION.match(value) or ".." in value or value.endswith((".", "/", ".lock")):
+        raise ValueError(f"{value!r} is not a git branch, tag or commit")
+    return value
+
+
+def port_name(value: str) -> str:
+    if len(value) > 15 or "--" in value or not _IANA_SVC_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a port name: at most 15 lower-case letters, digits and '-',"
+            " with at least one letter"
+        )
+    return value
+
+
+def relative_dir(value: str) -> str:
+    """A repository-relative directory: '' (the root) or 'a/b' without '.', '..' or '//'."""
+    cleaned = value.strip("/")
+    if cleaned == "":
+        return ""
+    parts = cleaned.split("/")
+    if any(p in ("", ".", "..") for p in parts) or "\\" in cleaned:
+        raise ValueError(f"{value!r} must be a relative path inside the repository, like 'deploy'")
+    printable(cleaned)
+    return cleaned
+
+
+Text = Annotated[str, AfterValidator(printable)]
+DnsLabel = Annotated[str, AfterValidator(dns1123_label)]
+Dns1035Label = Annotated[str, AfterValidator(dns1035_label)]
+DnsSubdomain = Annotated[str, AfterValidator(dns1123_subdomain)]
+Host = Annotated[str, AfterValidator(host)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+PortName = Annotated[str, AfterValidator(port_name)]
+Quantity = Annotated[str, BeforeValidator(quantity_text), AfterValidator(quantity)]
+Duration = Annotated[str, AfterValidator(duration)]
+Image = Annotated[str, AfterValidator(image)]
+UrlPath = Annotated[str, AfterValidator(url_path)]
+EnvName = Annotated[str, AfterValidator(env_name)]
+Arn = Annotated[str, AfterValidator(arn)]
+VpcId = Annotated[str, AfterValidator(vpc_id)]
+Region = Annotated[str, AfterValidator(region)]
+GitRevision = Annotated[str, AfterValidator(git_revision)]
+RelativeDir = Annotated[str, AfterValidator(relative_dir)]
+Wave = Annotated[int, Field(ge=-1000, le=1000)]
+GroupOrder = Annotated[int, Field(ge=-1000, le=1000)]

@@ -1,0 +1,1 @@
+"""Checks that run on a rendered (or hand-written) GitOps tree."""
