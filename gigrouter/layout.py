@@ -178,10 +178,16 @@ def _component_outputs(
     comps = platform.components
     labels = part_of(platform)
     files: list[tuple[str, str, dict[str, Any]]] = []
-    if app.manifests == "backend":
+    if app.manifests == "backend" and comps.backend is not None:
         b = comps.backend
         container = container_view(b, b.port, b.port_name)
-        job_container = {**container, "port": None, "readiness": None, "liveness": None}
+        job_container = {
+            **container,
+            "command": list(b.migration.command),
+            "port": None,
+            "readiness": None,
+            "liveness": None,
+        }
         job_container["resources"] = resources_view(b.migration.resources)
         hook = {
             "argocd.argoproj.io/hook": "Sync",
@@ -245,7 +251,7 @@ def _component_outputs(
         if b.ingress is not None:
             view = ingress_view(platform, b.ingress, b)
             files.append(("ingress.yaml", "backend/ingress.yaml.j2", {"this": view}))
-    elif app.manifests == "frontend":
+    elif app.manifests == "frontend" and comps.frontend is not None:
         f = comps.frontend
         files += [
             ("deployment.yaml", "frontend/deployment.yaml.j2", {"this": workload_view(f, labels)}),
@@ -254,7 +260,7 @@ def _component_outputs(
         if f.ingress is not None:
             view = ingress_view(platform, f.ingress, f)
             files.append(("ingress.yaml", "frontend/ingress.yaml.j2", {"this": view}))
-    elif app.manifests == "memcached":
+    elif app.manifests == "memcached" and comps.memcached is not None:
         m = comps.memcached
         view = workload_view(m, labels)
         files += [
@@ -269,7 +275,7 @@ def _component_outputs(
                     {"policy": m.network_policy, "selector": view["selector"], "port": m.port},
                 )
             )
-    elif app.manifests == "logging":
+    elif app.manifests == "logging" and comps.logging is not None:
         lg = comps.logging
         fb = lg.fluent_bit
         selector = {"app": fb.name}
@@ -446,6 +452,8 @@ def ingress_view(platform: Platform, ingress: IngressSpec, owner: Workload | Non
 def observability_values(platform: Platform) -> dict[str, Any]:
     """kube-prometheus-stack values; keys are checked against the chart's values.yaml in tests."""
     obs = platform.components.observability
+    if obs is None:
+        return {}
     values: dict[str, Any] = {}
     prometheus_spec: dict[str, Any] = {
         "replicas": obs.prometheus.replicas,

@@ -11,7 +11,14 @@ import difflib
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gigrouter.types import (
     Arn,
@@ -122,15 +129,17 @@ class Alb(Strict):
                 raise ValueError("each listen port is one entry such as {HTTPS: 443}")
         return value
 
-    @model_validator(mode="after")
-    def _redirect_target_listened(self) -> Alb:
-        https = [p for item in self.listen_ports for k, p in item.items() if k == "HTTPS"]
-        if self.ssl_redirect is not None and self.ssl_redirect not in https:
+    @field_validator("ssl_redirect")
+    @classmethod
+    def _redirect_target_listened(cls, value: int | None, info: ValidationInfo) -> int | None:
+        listen = info.data.get("listen_ports") or []
+        https = [p for item in listen for k, p in item.items() if k == "HTTPS"]
+        if value is not None and value not in https:
             raise ValueError(
-                f"ssl_redirect {self.ssl_redirect} is not among the HTTPS listen_ports {https}:"
+                f"ssl_redirect {value} is not among the HTTPS listen_ports {https}:"
                 " the ALB would redirect to a port it does not listen on"
             )
-        return self
+        return value
 
 
 class RootApp(Strict):
@@ -574,11 +583,13 @@ class Observability(Strict):
 
 
 class Components(Strict):
-    backend: Backend
-    frontend: Workload
-    memcached: Memcached
-    logging: Logging
-    observability: Observability
+    """The workloads; each is rendered only when an enabled application deploys it."""
+
+    backend: Backend | None = None
+    frontend: Workload | None = None
+    memcached: Memcached | None = None
+    logging: Logging | None = None
+    observability: Observability | None = None
 
 
 class External(Strict):
@@ -608,7 +619,7 @@ class Platform(Strict):
     argocd: ArgoCD = ArgoCD()
     alb: Alb = Alb()
     applications: list[Application]
-    components: Components
+    components: Components = Components()
     externals: list[External] = []
 
     # -- derived views ---------------------------------------------------------------------
@@ -725,6 +736,21 @@ class Platform(Strict):
                         )
                     )
                 seen_components.setdefault(app.manifests, app.name)
+        for i, app in enumerate(apps):
+            wanted = app.manifests or (
+                "observability" if app.helm is not None and app.helm.values_in_repo else None
+            )
+            if app.enabled and wanted and getattr(self.components, wanted) is None:
+                key = "manifests" if app.manifests else "helm"
+                problems.append(
+                    (
+                        ("applications", i, key),
+                        f"{app.name!r} deploys component {wanted!r}, but components.{wanted}"
+                        " is not configured",
+                    )
+                )
+        if problems:
+            return problems
         problems.extend(self._check_externals())
         return problems
 
@@ -763,8 +789,10 @@ class Platform(Strict):
             seen.add(ext.ref)
         backend = self.components.backend
         ns = self.namespace_of("backend")
-        sa_ref = f"ServiceAccount/{ns}/{backend.service_account}"
-        if ns and backend.create_service_account and sa_ref in seen:
+        if backend is None or not ns:
+            ns = ""
+        sa_ref = f"ServiceAccount/{ns}/{backend.service_account if backend else ''}"
+        if backend and ns and backend.create_service_account and sa_ref in seen:
             problems.append(
                 (
                     ("externals",),
@@ -772,7 +800,7 @@ class Platform(Strict):
                     " remove it from externals",
                 )
             )
-        if ns and not backend.create_service_account and sa_ref not in seen:
+        if backend and ns and not backend.create_service_account and sa_ref not in seen:
             problems.append(
                 (
                     ("components", "backend", "service_account"),
@@ -780,10 +808,13 @@ class Platform(Strict):
                     f" true) nor declared in externals as {sa_ref}",
                 )
             )
-        grafana = self.components.observability.grafana
+        observability = self.components.observability
         mon_ns = self.namespace_of("observability")
+        if observability is None or not mon_ns:
+            return problems
+        grafana = observability.grafana
         secret_ref = f"Secret/{mon_ns}/{grafana.admin_secret}"
-        if mon_ns and secret_ref not in seen:
+        if secret_ref not in seen:
             problems.append(
                 (
                     ("components", "observability", "grafana", "admin_secret"),

@@ -1,0 +1,117 @@
+"""Writing out/: atomic replacement, pruning, refusal of foreign directories, --check."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from helpers import DEFAULT_CONFIG
+
+from gigrouter.errors import ConfigError, OutputDirError
+from gigrouter.layout import METADATA_FILE
+from gigrouter.pipeline import render_to
+from gigrouter.render import RenderedTree
+from gigrouter.write import compare, read_tree, write_tree
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def siblings(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir())
+
+
+def test_write_then_prune(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(RenderedTree({"a/x.yaml": "x: 1\n", METADATA_FILE: "m: 1\n"}), out)
+    drift = write_tree(RenderedTree({"b/y.yaml": "y: 1\n", METADATA_FILE: "m: 2\n"}), out)
+    assert snapshot(out) == {"b/y.yaml": b"y: 1\n", METADATA_FILE: b"m: 2\n"}
+    assert not (out / "a").exists()
+    assert (drift.added, drift.removed, drift.changed) == (["b/y.yaml"], ["a/x.yaml"], [METADATA_FILE])
+    assert siblings(tmp_path) == ["out"]  # no temporary directory left behind
+
+
+@pytest.mark.parametrize("content", ["notes.txt", "sub/file.yaml"])
+def test_refuses_a_directory_it_did_not_create(tmp_path: Path, content: str) -> None:
+    target = tmp_path / "precious"
+    (target / content).parent.mkdir(parents=True, exist_ok=True)
+    (target / content).write_text("keep me\n")
+    before = snapshot(target)
+    with pytest.raises(OutputDirError) as info:
+        write_tree(RenderedTree({METADATA_FILE: "m: 1\n"}), target)
+    assert info.value.exit_code == 2
+    assert "refusing to replace it" in info.value.lines()[0]
+    assert snapshot(target) == before
+
+
+def test_refuses_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(OutputDirError):
+        write_tree(RenderedTree({METADATA_FILE: "m\n"}), target)
+    assert target.read_text() == "x"
+
+
+def test_empty_directory_is_fine(tmp_path: Path) -> None:
+    target = tmp_path / "empty"
+    target.mkdir()
+    write_tree(RenderedTree({METADATA_FILE: "m: 1\n"}), target)
+    assert snapshot(target) == {METADATA_FILE: b"m: 1\n"}
+
+
+def test_failed_render_leaves_previous_output_untouched(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    render_to(DEFAULT_CONFIG, out)
+    before = snapshot(out)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(DEFAULT_CONFIG.read_text().replace("replicas: 2", "replicas: -2", 1))
+    with pytest.raises(ConfigError):
+        render_to(broken, out)
+    assert snapshot(out) == before
+    assert siblings(tmp_path) == ["broken.yaml", "out"]
+
+
+def test_failed_write_restores_and_cleans_up(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(RenderedTree({METADATA_FILE: "m: 1\n", "a.yaml": "a\n"}), out)
+    before = snapshot(out)
+    # A file whose parent is a file cannot be written: the write fails midway.
+    with pytest.raises(OutputDirError):
+        write_tree(RenderedTree({METADATA_FILE: "m: 2\n", "z": "f\n", "z/inner.yaml": "x\n"}), out)
+    assert snapshot(out) == before
+    assert siblings(tmp_path) == ["out"]
+
+
+def test_check_reports_drift_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    render_to(DEFAULT_CONFIG, out)
+    (out / "backend" / "service.yaml").write_text("changed\n")
+    (out / "stray.yaml").write_text("x: 1\n")
+    os.remove(out / "frontend" / "ingress.yaml")
+    before = snapshot(out)
+    result = render_to(DEFAULT_CONFIG, out, check=True)
+    assert not result.written
+    assert result.drift.added == ["frontend/ingress.yaml"]
+    assert result.drift.removed == ["stray.yaml"]
+    assert result.drift.changed == ["backend/service.yaml"]
+    assert "--- a/backend/service.yaml" in result.drift.diff
+    assert "-changed" in result.drift.diff
+    assert "+++ b/frontend/ingress.yaml" in result.drift.diff
+    assert snapshot(out) == before
+    assert siblings(tmp_path) == ["out"]
+
+
+def test_check_of_a_fresh_render_is_clean(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    render_to(DEFAULT_CONFIG, out)
+    assert render_to(DEFAULT_CONFIG, out, check=True).drift.clean
+
+
+def test_compare_handles_binary_files(tmp_path: Path) -> None:
+    (tmp_path / "bin").write_bytes(b"\xff\xfe")
+    drift = compare(RenderedTree({}), tmp_path)
+    assert drift.removed == ["bin"]
+    assert "Binary file bin differs" in drift.diff
+    assert read_tree(tmp_path) == {"bin": None}
