@@ -22,7 +22,9 @@ app = typer.Typer(
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The platform config file.", dir_okay=False)
 ]
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="The output directory.", file_okay=False)]
+OutOption = Annotated[
+    Path, typer.Option("--out", "-o", help="The output directory.", file_okay=False)
+]
 
 
 def _fail(error: GigrouterError) -> typer.Exit:
@@ -52,12 +54,18 @@ def render(
             typer.echo(f"{out}: up to date ({len(result.tree.files)} files)")
             return
         typer.echo(f"{out}: differs from a fresh render of {config}")
-        for label, paths in (("added", drift.added), ("removed", drift.removed), ("changed", drift.changed)):
+        for label, paths in (
+            ("added", drift.added),
+            ("removed", drift.removed),
+            ("changed", drift.changed),
+        ):
             for path in paths:
                 typer.echo(f"  {label}: {path}")
         typer.echo(drift.diff, nl=False)
         raise typer.Exit(1)
-    summary = f"{len(drift.added)} added, {len(drift.removed)} removed, {len(drift.changed)} changed"
+    summary = (
+        f"{len(drift.added)} added, {len(drift.removed)} removed, {len(drift.changed)} changed"
+    )
     typer.echo(f"rendered {len(result.tree.files)} files into {out} ({summary})")
 
 

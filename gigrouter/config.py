@@ -85,7 +85,9 @@ class _Builder:
             first_line: dict[str, int] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.problem(key_node, path, "merge keys (<<) are not supported; write the keys out")
+                    self.problem(
+                        key_node, path, "merge keys (<<) are not supported; write the keys out"
+                    )
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.problem(key_node, path, "a key must be a plain string")
@@ -174,9 +176,7 @@ def build_platform(source: SourceMap) -> Platform:
         platform = Platform.model_validate(data)
     except pydantic.ValidationError as exc:
         raise ConfigError(_pydantic_problems(exc, source)) from None
-    problems = [
-        Problem(source.location(path), message) for path, message in platform.cross_check()
-    ]
+    problems = [Problem(source.location(path), message) for path, message in platform.cross_check()]
     if problems:
         raise ConfigError(problems)
     return platform
@@ -191,15 +191,21 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> KeyPath:
             if part in node:
                 out.append(part)
                 node = node[part]
-            elif part and not part.startswith(("function-", "tagged-union", "literal[")):
-                # a missing key: keep it when it looks like a field name
-                if part.isidentifier() and part not in {"str", "int", "float", "bool", "list", "dict"}:
-                    out.append(part)
-                    node = None
+            elif _looks_like_field(part):  # a missing key: point at where it belongs
+                out.append(part)
+                node = None
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out.append(part)
             node = node[part]
     return tuple(out)
+
+
+_UNION_TAGS = {"str", "int", "float", "bool", "list", "dict"}
+
+
+def _looks_like_field(part: str) -> bool:
+    """Union members show up in pydantic locations as type tags; field names do not."""
+    return part.isidentifier() and part not in _UNION_TAGS
 
 
 def _message(error: Any) -> str:

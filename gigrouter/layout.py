@@ -84,7 +84,9 @@ def plan(platform: Platform, config_name: str = "platform.yaml") -> list[Output]
                     header=head,
                 )
             )
-    outputs.append(Output(METADATA_FILE, None, documents=(metadata(platform, outputs),), header=head))
+    outputs.append(
+        Output(METADATA_FILE, None, documents=(metadata(platform, outputs),), header=head)
+    )
     return sorted(outputs, key=lambda o: o.path)
 
 
@@ -124,11 +126,17 @@ def application_view(platform: Platform, app: Application) -> dict[str, Any]:
             chart["helm"] = helm
         sources.append(chart)
         if app.helm.values_in_repo:
-            sources.append({"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "ref": "values"})
+            sources.append(
+                {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "ref": "values"}
+            )
     else:
         assert app.path is not None
         sources.append(
-            {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "path": gitops.join(app.path)}
+            {
+                "repoURL": gitops.repo_url,
+                "targetRevision": gitops.revision,
+                "path": gitops.join(app.path),
+            }
         )
     sync: dict[str, Any] = {}
     if app.sync.automated:
@@ -361,12 +369,24 @@ def container_view(c: Container, port: int, port_name: str) -> dict[str, Any]:
             env.append({"name": var.name, "value": var.value})
         elif var.config_map_key is not None:
             ref = var.config_map_key
-            env.append({"name": var.name, "valueFrom": {"configMapKeyRef": {"name": ref.name, "key": ref.key}}})
+            env.append(
+                {
+                    "name": var.name,
+                    "valueFrom": {"configMapKeyRef": {"name": ref.name, "key": ref.key}},
+                }
+            )
         elif var.secret_key is not None:
             ref = var.secret_key
-            env.append({"name": var.name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}})
+            env.append(
+                {
+                    "name": var.name,
+                    "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}},
+                }
+            )
     env_from = [
-        {"configMapRef": {"name": e.config_map}} if e.config_map else {"secretRef": {"name": e.secret}}
+        {"configMapRef": {"name": e.config_map}}
+        if e.config_map
+        else {"secretRef": {"name": e.secret}}
         for e in c.env_from
     ]
     return {
@@ -409,7 +429,9 @@ def alb_annotations(platform: Platform, ingress: IngressSpec) -> dict[str, str]:
     """
     alb = platform.alb
     prefix = "alb.ingress.kubernetes.io/"
-    ports = "[" + ",".join(f'{{"{k}":{v}}}' for item in alb.listen_ports for k, v in item.items()) + "]"
+    ports = (
+        "[" + ",".join(f'{{"{k}":{v}}}' for item in alb.listen_ports for k, v in item.items()) + "]"
+    )
     out = {
         prefix + "scheme": alb.scheme,
         prefix + "target-type": alb.target_type,
@@ -426,14 +448,18 @@ def alb_annotations(platform: Platform, ingress: IngressSpec) -> dict[str, str]:
     return dict(sorted(out.items()))
 
 
-def ingress_view(platform: Platform, ingress: IngressSpec, owner: Workload | None) -> dict[str, Any]:
+def ingress_view(
+    platform: Platform, ingress: IngressSpec, owner: Workload | None
+) -> dict[str, Any]:
     """Rules grouped by host, in config order, each path resolved to a Service and port."""
     hosts: dict[str, list[dict[str, Any]]] = {}
     for route in ingress.routes:
         service = route.service or (owner.service.name if owner else None)
         port = route.port or (owner.service.port if owner else None)
         if service is None or port is None:
-            raise ValueError(f"ingress {ingress.name}: route {route.host}{route.path} names no service")
+            raise ValueError(
+                f"ingress {ingress.name}: route {route.host}{route.path} names no service"
+            )
         hosts.setdefault(route.host, []).append(
             {"path": route.path, "path_type": route.path_type, "service": service, "port": port}
         )
@@ -483,9 +509,13 @@ def observability_values(platform: Platform) -> dict[str, Any]:
         }
     values["grafana"] = grafana
     if obs.kube_state_metrics_resources is not None:
-        values["kube-state-metrics"] = {"resources": resources_view(obs.kube_state_metrics_resources)}
+        values["kube-state-metrics"] = {
+            "resources": resources_view(obs.kube_state_metrics_resources)
+        }
     if obs.node_exporter_resources is not None:
-        values["prometheus-node-exporter"] = {"resources": resources_view(obs.node_exporter_resources)}
+        values["prometheus-node-exporter"] = {
+            "resources": resources_view(obs.node_exporter_resources)
+        }
     for name in obs.disabled:
         values[name] = {"enabled": False}
     return _deep_merge(values, obs.extra_values)

@@ -22,9 +22,9 @@ from pydantic import (
 
 from gigrouter.types import (
     Arn,
+    Dns1035Label,
     DnsLabel,
     DnsSubdomain,
-    Dns1035Label,
     Duration,
     EnvName,
     GitRevision,
@@ -60,7 +60,9 @@ class Strict(BaseModel):
 
 def _file_name(value: str) -> str:
     if not _FILE_NAME.match(value):
-        raise ValueError(f"{value!r} must be a plain file name ending in .yaml, like 'backend.yaml'")
+        raise ValueError(
+            f"{value!r} must be a plain file name ending in .yaml, like 'backend.yaml'"
+        )
     return value
 
 
@@ -110,7 +112,7 @@ class Alb(Strict):
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     target_type: Literal["ip", "instance"] = "ip"
     listen_ports: list[dict[Literal["HTTP", "HTTPS"], Port]] = Field(
-        default_factory=lambda: [{"HTTP": 80}, {"HTTPS": 443}]
+        default_factory=lambda: [{"HTTP": 80}, {"HTTPS": 443}]  # type: ignore[arg-type]
     )
     ssl_redirect: Port | None = 443
 
@@ -205,9 +207,8 @@ class SyncPolicy(Strict):
         for option in value:
             key, sep, _ = option.partition("=")
             if not sep or key not in SYNC_OPTIONS:
-                raise ValueError(
-                    f"{option!r} is not an Argo CD sync option; known: {', '.join(sorted(SYNC_OPTIONS))}"
-                )
+                known = ", ".join(sorted(SYNC_OPTIONS))
+                raise ValueError(f"{option!r} is not an Argo CD sync option; known: {known}")
         return value
 
 
@@ -519,7 +520,9 @@ class Backend(Workload):
     @model_validator(mode="after")
     def _service_account(self) -> Backend:
         if self.service_account is None:
-            raise ValueError("the backend needs `service_account` (the SecretStore authenticates as it)")
+            raise ValueError(
+                "the backend needs `service_account` (the SecretStore authenticates as it)"
+            )
         if self.irsa_role_arn is not None and not self.create_service_account:
             raise ValueError("irsa_role_arn is written only when create_service_account is true")
         return self
@@ -669,9 +672,7 @@ class Platform(Strict):
         first_file: dict[str, int] = {}
         for i, app in enumerate(apps):
             if app.name in first:
-                problems.append(
-                    (("applications", i, "name"), f"{app.name!r} is defined twice")
-                )
+                problems.append((("applications", i, "name"), f"{app.name!r} is defined twice"))
             first.setdefault(app.name, i)
             if app.file in first_file or app.file == self.argocd.root.file:
                 problems.append(
@@ -684,7 +685,10 @@ class Platform(Strict):
                 if dep not in known:
                     hint = _did_you_mean(dep, known)
                     problems.append(
-                        (("applications", i, "depends_on", j), f"no application named {dep!r}{hint}")
+                        (
+                            ("applications", i, "depends_on", j),
+                            f"no application named {dep!r}{hint}",
+                        )
                     )
                 elif app.enabled and not apps[first[dep]].enabled:
                     problems.append(
@@ -698,7 +702,12 @@ class Platform(Strict):
         cycle = self._find_cycle()
         if cycle:
             i = first[cycle[0]]
-            return [(("applications", i, "depends_on"), "depends_on forms a cycle: " + " -> ".join(cycle))]
+            return [
+                (
+                    ("applications", i, "depends_on"),
+                    "depends_on forms a cycle: " + " -> ".join(cycle),
+                )
+            ]
         waves = self._waves()
         for i, app in enumerate(apps):
             if app.wave is None:

@@ -69,7 +69,9 @@ def write_tree(tree: RenderedTree, out_dir: Path) -> Drift:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.gigrouter-new-", dir=parent))
     except OSError as exc:
-        raise OutputDirError([Problem(Location(str(parent)), f"cannot write: {exc.strerror}")]) from None
+        raise OutputDirError(
+            [Problem(Location(str(parent)), f"cannot write: {exc.strerror}")]
+        ) from None
     retired: Path | None = None
     try:
         _write_files(tree, staging)

@@ -30,7 +30,7 @@ _RESERVED = {
 _LINE_BREAKS = frozenset("\x85\u2028\u2029\ufeff")
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     tag = "tag:yaml.org,2002:str"
     if _PLAIN.match(value) and value.lower() not in _RESERVED:
         return dumper.represent_scalar(tag, value)
@@ -43,8 +43,10 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 def _block_safe(value: str) -> bool:
     """A literal block reads back exactly when no line has trailing blanks or leading space."""
-    return not value.startswith((" ", "\n")) and not value.endswith("\n\n") and all(
-        line == line.rstrip(" ") for line in value.split("\n")
+    return (
+        not value.startswith((" ", "\n"))
+        and not value.endswith("\n\n")
+        and all(line == line.rstrip(" ") for line in value.split("\n"))
     )
 
 
@@ -52,7 +54,7 @@ class Dumper(_BaseDumper):
     """PyYAML's safe dumper (libyaml when available) with gigrouter's string policy."""
 
 
-Dumper.add_representer(str, _represent_str)
+Dumper.add_representer(str, _represent_str)  # type: ignore[arg-type]
 
 
 def dump(value: Any) -> str:
@@ -86,6 +88,16 @@ def load_all(text: str) -> list[Any]:
 # --- the quoting filter -------------------------------------------------------------------
 
 
+def _plain_char(code: int) -> bool:
+    """Characters a YAML double-quoted scalar may carry unescaped."""
+    return (
+        0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
 def _escape(value: str) -> str:
     out = ['"']
     for ch in value:
@@ -94,9 +106,7 @@ def _escape(value: str) -> str:
             out.append('\\"')
         elif ch == "\\":
             out.append("\\\\")
-        elif 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD:
-            out.append(ch)
-        elif 0x10000 <= code <= 0x10FFFF:
+        elif _plain_char(code):
             out.append(ch)
         elif 0xD800 <= code <= 0xDFFF:
             raise ValueError(f"U+{code:04X} (a lone surrogate) cannot be written to YAML")

@@ -28,7 +28,7 @@ def documents(tree: RenderedTree) -> list[tuple[str, dict[str, Any]]]:
     """(path, document) for every Kubernetes object in the tree."""
     out = []
     for path, text in tree.files.items():
-        for doc in yaml.safe_load_all(text):
+        for doc in yaml.load_all(text, Loader=yaml.CSafeLoader):
             if isinstance(doc, dict) and "kind" in doc:
                 out.append((path, doc))
     return out
@@ -42,4 +42,4 @@ def find(tree: RenderedTree, kind: str, name: str) -> dict[str, Any]:
 
 
 def load(tree: RenderedTree, path: str) -> Any:
-    return yaml.safe_load(tree.files[path])
+    return yaml.load(tree.files[path], Loader=yaml.CSafeLoader)

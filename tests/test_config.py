@@ -208,7 +208,9 @@ def test_dependency_cycle(default_text: str, tmp_path: Path) -> None:
     )
     errors = errors_of(text, tmp_path)
     assert len(errors) == 1
-    assert "depends_on forms a cycle: aws-load-balancer-controller -> frontend -> backend" in errors[0]
+    assert (
+        "depends_on forms a cycle: aws-load-balancer-controller -> frontend -> backend" in errors[0]
+    )
     assert errors[0].startswith(f"platform.yaml:{line_of(text, 'depends_on: [frontend]')}:")
 
 

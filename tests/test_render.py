@@ -105,7 +105,11 @@ def test_root_app_of_apps(tree: RenderedTree) -> None:
             "app.kubernetes.io/managed-by": "gigrouter",
         },
     }
-    assert root["spec"]["source"] == {"repoURL": SEED_REPO, "targetRevision": "main", "path": "argocd"}
+    assert root["spec"]["source"] == {
+        "repoURL": SEED_REPO,
+        "targetRevision": "main",
+        "path": "argocd",
+    }
     assert root["spec"]["destination"]["namespace"] == "argocd"
     assert root["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
 
@@ -147,7 +151,9 @@ def test_prometheus_crds_only_installs_crds(tree: RenderedTree) -> None:
     values = src["helm"]["valuesObject"]
     assert values["crds"] == {"enabled": True}
     switched = {k for k, v in values.items() if k != "crds"}
-    assert all(v == {"enabled": False} or v == {"create": False} for k, v in values.items() if k != "crds")
+    assert all(
+        v == {"enabled": False} or v == {"create": False} for k, v in values.items() if k != "crds"
+    )
     assert len(switched) == 18
     sync = app["spec"]["syncPolicy"]
     assert sync["automated"]["prune"] is False
@@ -225,7 +231,9 @@ def test_backend_facts(tree: RenderedTree) -> None:
     pod = deploy["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "backend-sa"
     (c,) = pod["containers"]
-    assert c["image"] == "231056963705.dkr.ecr.eu-north-1.amazonaws.com/gig-route-backend:39-ae9ef90"
+    assert (
+        c["image"] == "231056963705.dkr.ecr.eu-north-1.amazonaws.com/gig-route-backend:39-ae9ef90"
+    )
     assert c["ports"][0]["containerPort"] == 8000
     assert c["envFrom"] == [{"configMapRef": {"name": "rds-config"}}]
     env = {e["name"]: e for e in c["env"]}
@@ -352,7 +360,12 @@ def test_ingresses(
     assert ann == alb_annotations(order)
     assert ing["spec"]["ingressClassName"] == "alb"
     got = [
-        (rule["host"], p["path"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["number"])
+        (
+            rule["host"],
+            p["path"],
+            p["backend"]["service"]["name"],
+            p["backend"]["service"]["port"]["number"],
+        )
         for rule in ing["spec"]["rules"]
         for p in rule["http"]["paths"]
     ]
@@ -361,10 +374,16 @@ def test_ingresses(
 
 def test_backend_api_evaluated_before_frontend_catch_all(tree: RenderedTree) -> None:
     # deviation 9: explicit group.order, lower first
-    api = int(find(tree, "Ingress", "backend-ingress")["metadata"]["annotations"][ALB + "group.order"])
-    root = int(find(tree, "Ingress", "frontend-ingress")["metadata"]["annotations"][ALB + "group.order"])
+    api = int(
+        find(tree, "Ingress", "backend-ingress")["metadata"]["annotations"][ALB + "group.order"]
+    )
+    root = int(
+        find(tree, "Ingress", "frontend-ingress")["metadata"]["annotations"][ALB + "group.order"]
+    )
     assert api < root
-    health = find(tree, "Ingress", "backend-ingress")["metadata"]["annotations"][ALB + "healthcheck-path"]
+    health = find(tree, "Ingress", "backend-ingress")["metadata"]["annotations"][
+        ALB + "healthcheck-path"
+    ]
     assert health == "/api/health/"
 
 
@@ -392,7 +411,9 @@ def test_memcached_network_policy(tree: RenderedTree) -> None:
     # deviation 1: a label every namespace really carries
     assert policy["spec"]["ingress"] == [
         {
-            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "backend"}}}],
+            "from": [
+                {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "backend"}}}
+            ],
             "ports": [{"protocol": "TCP", "port": 11211}],
         }
     ]

@@ -29,7 +29,11 @@ def test_write_then_prune(tmp_path: Path) -> None:
     drift = write_tree(RenderedTree({"b/y.yaml": "y: 1\n", METADATA_FILE: "m: 2\n"}), out)
     assert snapshot(out) == {"b/y.yaml": b"y: 1\n", METADATA_FILE: b"m: 2\n"}
     assert not (out / "a").exists()
-    assert (drift.added, drift.removed, drift.changed) == (["b/y.yaml"], ["a/x.yaml"], [METADATA_FILE])
+    assert (drift.added, drift.removed, drift.changed) == (
+        ["b/y.yaml"],
+        ["a/x.yaml"],
+        [METADATA_FILE],
+    )
     assert siblings(tmp_path) == ["out"]  # no temporary directory left behind
 
 
