@@ -56,3 +56,30 @@ def test_every_kind_rendered_is_covered_by_an_oracle() -> None:
         - CUSTOM
     )
     assert (REPO / "out").is_dir()
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.parent.name)
+def test_custom_kinds_pass_the_upstream_crds_strictly(config: Path, shared_crds: Path) -> None:
+    from gigrouter.validate.crd import CrdSchemas, load_crds
+
+    upstream = CrdSchemas()
+    for name in ("argocd-application-crd.yaml", "eso-secretstore-crd.yaml", "eso-externalsecret-crd.yaml"):
+        upstream.add(load_crds(shared_crds / name, strict=True))
+    seen = set()
+    for path, doc in rendered(config):
+        key = (doc["apiVersion"], doc["kind"])
+        if key not in CUSTOM:
+            continue
+        seen.add(key)
+        assert upstream.validate(doc) == [], path
+    expected = CUSTOM if config == DEFAULT_CONFIG else {k for k in CUSTOM if k in seen}
+    assert seen == expected
+
+
+def test_upstream_crd_oracle_rejects_unknown_fields(shared_crds: Path) -> None:
+    from gigrouter.validate.crd import CrdSchemas, load_crds
+
+    upstream = CrdSchemas(load_crds(shared_crds / "eso-externalsecret-crd.yaml", strict=True))
+    _, doc = next((p, d) for p, d in rendered(DEFAULT_CONFIG) if d["kind"] == "ExternalSecret")
+    doc["spec"]["target"]["creationPolicyy"] = "Owner"
+    assert [e.path for e in upstream.validate(doc)] == ["spec.target.creationPolicyy"]

@@ -1,0 +1,159 @@
+"""What every rule sees: the tree, an index of its objects, the externals and the options.
+
+The index is built once per tree, so cross-reference rules look objects up by kind, namespace
+and name (or by namespace for pod templates) instead of scanning the tree again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from gigrouter.validate.findings import Finding, Severity
+from gigrouter.validate.tree import Document, Tree
+
+POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job")
+
+
+@dataclass(frozen=True)
+class External:
+    """An object the tree relies on but does not contain (metadata file or --external)."""
+
+    kind: str
+    namespace: str
+    name: str
+    keys: tuple[str, ...] = ()
+    ports: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.namespace, self.name)
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    """A pod template inside a workload (or a bare Pod), with where it lives."""
+
+    owner: Document
+    namespace: str
+    labels: dict[str, Any]
+    spec: dict[str, Any]
+    path: str  # field path of the pod spec inside the owner, e.g. spec.template.spec
+
+    def containers(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(field path, container) for containers and initContainers."""
+        for section in ("initContainers", "containers"):
+            items = self.spec.get(section)
+            if isinstance(items, list):
+                for i, c in enumerate(items):
+                    if isinstance(c, dict):
+                        yield f"{self.path}.{section}[{i}]", c
+
+
+@dataclass(frozen=True)
+class Options:
+    kubernetes_version: str = "1.30"
+    strict: bool = False
+    externals: tuple[External, ...] = ()
+    crd_files: tuple[str, ...] = ()
+
+
+@dataclass
+class Index:
+    by_key: dict[tuple[str, str, str], list[Document]] = field(default_factory=dict)
+    by_kind: dict[str, list[Document]] = field(default_factory=dict)
+    pod_templates: list[PodTemplate] = field(default_factory=list)
+    templates_by_namespace: dict[str, list[PodTemplate]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, documents: list[Document]) -> Index:
+        by_key: dict[tuple[str, str, str], list[Document]] = defaultdict(list)
+        by_kind: dict[str, list[Document]] = defaultdict(list)
+        templates: list[PodTemplate] = []
+        by_ns: dict[str, list[PodTemplate]] = defaultdict(list)
+        for doc in documents:
+            by_key[(doc.kind, doc.namespace, doc.name)].append(doc)
+            by_kind[doc.kind].append(doc)
+            template = pod_template(doc)
+            if template is not None:
+                templates.append(template)
+                by_ns[template.namespace].append(template)
+        return cls(dict(by_key), dict(by_kind), templates, dict(by_ns))
+
+    def get(self, kind: str, namespace: str, name: str) -> Document | None:
+        found = self.by_key.get((kind, namespace, name))
+        return found[0] if found else None
+
+    def of_kind(self, *kinds: str) -> Iterator[Document]:
+        for kind in kinds:
+            yield from self.by_kind.get(kind, [])
+
+
+def pod_template(doc: Document) -> PodTemplate | None:
+    """The pod template of a workload document, or None for other kinds."""
+    data = doc.data
+    if doc.kind == "Pod":
+        spec = data.get("spec")
+        return PodTemplate(doc, doc.namespace, doc.labels, spec, "spec") if isinstance(spec, dict) else None
+    if doc.kind == "CronJob":
+        job = _dig(data, "spec", "jobTemplate", "spec", "template")
+        path = "spec.jobTemplate.spec.template"
+    elif doc.kind in POD_TEMPLATE_KINDS:
+        job = _dig(data, "spec", "template")
+        path = "spec.template"
+    else:
+        return None
+    if not isinstance(job, dict):
+        return None
+    meta = job.get("metadata") if isinstance(job.get("metadata"), dict) else {}
+    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    spec = job.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    return PodTemplate(doc, doc.namespace, labels, spec, f"{path}.spec")
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+@dataclass
+class Context:
+    """The input of every rule."""
+
+    tree: Tree
+    options: Options
+    index: Index
+    externals: dict[tuple[str, str, str], External]
+    crd_groups: dict[str, str]  # API group -> name of the Application that installs its CRDs
+    health_check: bool | None  # argocd-cm has the Application health check (None: unknown)
+
+    def exists(self, kind: str, namespace: str, name: str) -> bool:
+        """In the tree, or declared external."""
+        return (
+            self.index.get(kind, namespace, name) is not None
+            or (kind, namespace, name) in self.externals
+        )
+
+    def finding(
+        self,
+        doc: Document,
+        severity: Severity,
+        rule: str,
+        message: str,
+    ) -> Finding:
+        return Finding(severity, rule, message, doc.file, doc.line, doc.resource)
+
+    def file_finding(self, file: str, line: int, severity: Severity, rule: str, message: str) -> Finding:
+        return Finding(severity, rule, message, file, line)
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]...`` or None when any level is missing or not a mapping."""
+    return _dig(data, *keys)

@@ -1,0 +1,542 @@
+"""Check 4: what Argo CD does with the tree — the app-of-apps, namespaces, waves and order.
+
+Ordering follows gitops-engine: inside one Application, objects are applied by phase (PreSync,
+Sync, PostSync), then wave, then kind rank, then name, and a step waits for the previous one to
+be healthy. A dependency that must be healthy first (a SecretStore before its ExternalSecret, an
+ExternalSecret before the pods that read its Secret, the migration Job before the Deployment)
+therefore needs a strictly earlier (phase, wave) step; other dependencies only need to come
+earlier in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gigrouter.validate.context import Context, PodTemplate, dig
+from gigrouter.validate.findings import Finding, Severity
+from gigrouter.validate.tree import AppInfo, Document
+
+RULES = {
+    "argocd-app-path": "A child Application syncs a path (or values file) that is not in the tree.",
+    "argocd-app-namespace": "An Application is not in the namespace Argo CD runs in.",
+    "namespace-missing": (
+        "Nothing creates a namespace that objects or Applications use"
+        " (CreateNamespace=true or a Namespace manifest)."
+    ),
+    "sync-wave-format": "A sync-wave annotation is not an integer written as a string.",
+    "hook-unknown": "An argocd.argoproj.io/hook annotation names no hook type Argo CD knows.",
+    "wave-order": (
+        "A dependency that must be healthy first is not in a strictly earlier sync step"
+        " (phase, wave)."
+    ),
+    "apply-order": "A dependency is applied after the object that needs it.",
+    "crd-order": "A custom resource is synced before (or with) the Application installing its CRD.",
+    "job-immutable": "A plain Job under Argo CD: its pod template is immutable.",
+    "app-wave-unwaited": (
+        "Child Applications have waves, but argocd-cm lacks the Application health check,"
+        " so the waves do not wait."
+    ),
+    "replace-with-ssa": "Replace=true takes precedence over ServerSideApply=true.",
+}
+
+HOOK = "argocd.argoproj.io/hook"
+WAVE = "argocd.argoproj.io/sync-wave"
+HELM_HOOK = "helm.sh/hook"
+HELM_WEIGHT = "helm.sh/hook-weight"
+PHASES = {"PreSync": -1, "Sync": 0, "PostSync": 1, "SyncFail": 2}
+HOOK_TYPES = {*PHASES, "Skip", "PreDelete", "PostDelete"}
+HELM_PHASES = {
+    "pre-install": "PreSync",
+    "pre-upgrade": "PreSync",
+    "post-install": "PostSync",
+    "post-upgrade": "PostSync",
+}
+# gitops-engine's kind order (from Helm's install order); other kinds rank 0, after these.
+KIND_ORDER = [
+    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap",
+    "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition",
+    "ClusterRole", "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role",
+    "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
+    "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
+    "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
+]  # fmt: skip
+KIND_RANK = {kind: i - len(KIND_ORDER) for i, kind in enumerate(KIND_ORDER)}
+_ATOI = re.compile(r"^[+-]?[0-9]+$")
+ALWAYS_THERE = {"default", "kube-system", "kube-public", "kube-node-lease"}
+
+
+def atoi(value: object) -> int | None:
+    """Go's strconv.Atoi as Argo CD uses it for waves; None where it would fail (silently)."""
+    if not isinstance(value, str) or not _ATOI.match(value):
+        return None
+    number = int(value)
+    return number if -(2**63) <= number < 2**63 else None
+
+
+@dataclass(frozen=True, order=True)
+class Step:
+    """Where an object is applied in its Application's sync: (phase, wave)."""
+
+    phase: int
+    wave: int
+
+    def describe(self) -> str:
+        phase = next(name for name, rank in PHASES.items() if rank == self.phase)
+        return f"{phase} phase, wave {self.wave}"
+
+
+def phases(doc: Document) -> list[str]:
+    """The sync phases an object runs in; [] when it is skipped or an ignored hook."""
+    ann = doc.annotations
+    if HOOK in ann:
+        types = [t.strip() for t in str(ann[HOOK]).split(",") if t.strip()]
+        known = [t for t in types if t in PHASES]
+        return known
+    if HELM_HOOK in ann and str(ann[HELM_HOOK]).strip() != "crd-install":
+        mapped = {HELM_PHASES[t.strip()] for t in str(ann[HELM_HOOK]).split(",") if t.strip() in HELM_PHASES}
+        return sorted(mapped, key=PHASES.__getitem__)
+    return ["Sync"]
+
+
+def wave(doc: Document) -> int:
+    ann = doc.annotations
+    for key in (WAVE, HELM_WEIGHT):
+        parsed = atoi(ann.get(key))
+        if parsed is not None:
+            return parsed
+    return 0
+
+
+def step(doc: Document) -> Step | None:
+    found = phases(doc)
+    return Step(PHASES[found[0]], wave(doc)) if found else None
+
+
+def order_key(doc: Document) -> tuple[int, int, int, str] | None:
+    s = step(doc)
+    if s is None:
+        return None
+    return (s.phase, s.wave, KIND_RANK.get(doc.kind, 0), doc.name)
+
+
+def is_hook(doc: Document) -> bool:
+    ann = doc.annotations
+    return HOOK in ann or (HELM_HOOK in ann and str(ann[HELM_HOOK]).strip() != "crd-install")
+
+
+def sync_options(app: AppInfo) -> set[str]:
+    options = dig(app.document, "spec", "syncPolicy", "syncOptions")
+    return {str(o) for o in options} if isinstance(options, list) else set()
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    yield from _annotations(ctx)
+    yield from _applications(ctx)
+    yield from _namespaces(ctx)
+    yield from _ordering(ctx)
+    yield from _crd_order(ctx)
+    yield from _jobs(ctx)
+
+
+# --- annotations --------------------------------------------------------------------------
+
+
+def _annotations(ctx: Context) -> Iterator[Finding]:
+    for doc in ctx.tree.documents:
+        ann = doc.annotations
+        if WAVE in ann and atoi(ann[WAVE]) is None:
+            value = ann[WAVE]
+            how = f"quote it: '{value}'" if isinstance(value, int) else "write an integer such as '3'"
+            yield ctx.finding(
+                doc,
+                Severity.ERROR,
+                "sync-wave-format",
+                f"sync-wave {value!r} is not an integer string, so Argo CD silently uses wave 0;"
+                f" {how}",
+            )
+        if HOOK in ann:
+            types = [t.strip() for t in str(ann[HOOK]).split(",") if t.strip()]
+            unknown = [t for t in types if t not in HOOK_TYPES]
+            if unknown or not types:
+                yield ctx.finding(
+                    doc,
+                    Severity.ERROR,
+                    "hook-unknown",
+                    f"hook {ann[HOOK]!r} names no type Argo CD knows, so the object is ignored;"
+                    f" use one of {', '.join(sorted(HOOK_TYPES))}",
+                )
+
+
+# --- the app-of-apps ----------------------------------------------------------------------
+
+
+def _repo_url(ctx: Context) -> str | None:
+    gitops = ctx.tree.metadata.get("gitops")
+    if isinstance(gitops, dict) and isinstance(gitops.get("repoURL"), str):
+        return str(gitops["repoURL"])
+    return None
+
+
+def _argocd_namespace(ctx: Context) -> str | None:
+    argocd = ctx.tree.metadata.get("argocd")
+    if isinstance(argocd, dict) and isinstance(argocd.get("namespace"), str):
+        return str(argocd["namespace"])
+    return None
+
+
+def _sources(app: AppInfo) -> list[dict[str, Any]]:
+    spec = app.document.get("spec") if isinstance(app.document.get("spec"), dict) else {}
+    sources = spec.get("sources")
+    if isinstance(sources, list):
+        return [s for s in sources if isinstance(s, dict)]
+    source = spec.get("source")
+    return [source] if isinstance(source, dict) else []
+
+
+def _tree_path(ctx: Context, repo_path: str) -> str | None:
+    clean = repo_path.strip("/")
+    prefix = ctx.tree.repo_path
+    if not prefix:
+        return clean
+    if clean == prefix:
+        return ""
+    if clean.startswith(prefix + "/"):
+        return clean[len(prefix) + 1 :]
+    return None
+
+
+def _applications(ctx: Context) -> Iterator[Finding]:
+    repo = _repo_url(ctx)
+    files = set(ctx.tree.files)
+    dirs = {f.rsplit("/", 1)[0] if "/" in f else "" for f in files}
+    argocd_ns = _argocd_namespace(ctx)
+    docs = {(d.file, d.name): d for d in ctx.tree.documents if d.kind == "Application"}
+    waves: dict[str, int] = {}
+    for app in ctx.tree.applications:
+        doc = docs.get((app.file, app.name))
+        if doc is None:
+            continue
+        waves[app.name] = wave(doc)
+        ns = doc.metadata.get("namespace")
+        if argocd_ns and ns and ns != argocd_ns:
+            yield ctx.finding(
+                doc,
+                Severity.ERROR,
+                "argocd-app-namespace",
+                f"the Application is in namespace {ns!r}, but Argo CD runs in {argocd_ns!r} and"
+                f" only watches Applications there; set metadata.namespace: {argocd_ns}",
+            )
+        sources = _sources(app)
+        local = [s for s in sources if repo is None or s.get("repoURL") == repo]
+        for src in local:
+            path = src.get("path")
+            if isinstance(path, str) and not src.get("chart"):
+                rel = _tree_path(ctx, path)
+                if rel is None:
+                    yield ctx.finding(
+                        doc,
+                        Severity.ERROR,
+                        "argocd-app-path",
+                        f"source path {path!r} is outside this tree (which is"
+                        f" {ctx.tree.repo_path!r} of the repo); fix the path",
+                    )
+                elif rel not in dirs:
+                    yield ctx.finding(
+                        doc,
+                        Severity.ERROR,
+                        "argocd-app-path",
+                        f"source path {path!r} has no files in the tree, so Argo CD would sync"
+                        " nothing (or fail); render or fix the directory",
+                    )
+        for src in sources:
+            helm = src.get("helm")
+            value_files = helm.get("valueFiles") if isinstance(helm, dict) else None
+            for vf in value_files if isinstance(value_files, list) else []:
+                if not isinstance(vf, str) or not vf.startswith("$"):
+                    continue
+                ref, _, rest = vf.partition("/")
+                ref_source = next((s for s in sources if f"${s.get('ref')}" == ref), None)
+                if ref_source is None:
+                    yield ctx.finding(
+                        doc,
+                        Severity.ERROR,
+                        "argocd-app-path",
+                        f"valueFiles entry {vf!r} names {ref}, but no source has ref:"
+                        f" {ref.lstrip('$')}",
+                    )
+                    continue
+                if repo is not None and ref_source.get("repoURL") != repo:
+                    continue
+                rel = _tree_path(ctx, rest)
+                if rel is None or rel not in files:
+                    yield ctx.finding(
+                        doc,
+                        Severity.ERROR,
+                        "argocd-app-path",
+                        f"values file {vf!r} is not in the tree; Helm would fail to render",
+                    )
+        options = sync_options(app)
+        if "Replace=true" in options and "ServerSideApply=true" in options:
+            yield ctx.finding(
+                doc,
+                Severity.INFO,
+                "replace-with-ssa",
+                "Replace=true takes precedence over ServerSideApply=true; for CRDs Argo CD then"
+                " updates instead of replacing, which is safe, but server-side apply is not used",
+            )
+    distinct = set(waves.values())
+    if len(distinct) > 1 and ctx.health_check is not True:
+        first = min(
+            (d for d in docs.values() if d.name in waves), key=lambda d: (d.file, d.line)
+        )
+        yield ctx.finding(
+            first,
+            Severity.WARNING,
+            "app-wave-unwaited",
+            "child Applications use sync waves, but Argo CD has no health check for"
+            " argoproj.io/Application by default (since 1.8), so the parent does not wait for"
+            " a wave to be Healthy; add resource.customizations.health.argoproj.io_Application"
+            " to argocd-cm (see the README) and record it in gigrouter-metadata.yaml",
+        )
+
+
+# --- namespaces ---------------------------------------------------------------------------
+
+
+def _namespaces(ctx: Context) -> Iterator[Finding]:
+    created = set(ALWAYS_THERE)
+    argocd_ns = _argocd_namespace(ctx)
+    for doc in ctx.tree.documents:
+        if doc.kind == "Namespace" and doc.api_version == "v1":
+            created.add(doc.name)
+        if doc.kind == "Application" and doc.group == "argoproj.io":
+            ns = doc.metadata.get("namespace")
+            if isinstance(ns, str):
+                created.add(ns)  # Argo CD runs there, so it exists
+    if argocd_ns:
+        created.add(argocd_ns)
+    for app in ctx.tree.applications:
+        if "CreateNamespace=true" in sync_options(app) and app.namespace:
+            created.add(app.namespace)
+    docs = {(d.file, d.name): d for d in ctx.tree.documents if d.kind == "Application"}
+    for app in ctx.tree.applications:
+        doc = docs.get((app.file, app.name))
+        if doc is not None and app.namespace and app.namespace not in created:
+            yield ctx.finding(
+                doc,
+                Severity.ERROR,
+                "namespace-missing",
+                f"destination namespace {app.namespace!r} is created by nothing; add"
+                " CreateNamespace=true to syncOptions or a Namespace manifest",
+            )
+    reported: set[str] = set()
+    for doc in ctx.tree.documents:
+        ns = doc.namespace
+        if ns and ns not in created and ns not in reported and doc.app is not None:
+            if doc.app.namespace == ns:
+                continue  # reported once on the Application above
+            reported.add(ns)
+            yield ctx.finding(
+                doc,
+                Severity.ERROR,
+                "namespace-missing",
+                f"namespace {ns!r} is created by nothing in the tree; add a Namespace manifest"
+                " or an Application with that destination and CreateNamespace=true",
+            )
+
+
+# --- order inside one Application ---------------------------------------------------------
+
+
+def _same_sync(a: Document, b: Document) -> bool:
+    return a.app is not None and a.app == b.app
+
+
+def _image_repo(image: str) -> str:
+    name = image.split("@", 1)[0]
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    return name[:colon] if colon > slash else name
+
+
+def _ordering(ctx: Context) -> Iterator[Finding]:
+    index = ctx.index
+    # ExternalSecret -> SecretStore (must be Ready first)
+    secret_makers: dict[tuple[str, str], Document] = {}
+    for es in index.of_kind("ExternalSecret"):
+        target = dig(es.data, "spec", "target", "name") or es.name
+        secret_makers[(es.namespace, str(target))] = es
+        store_name = dig(es.data, "spec", "secretStoreRef", "name")
+        store_kind = dig(es.data, "spec", "secretStoreRef", "kind") or "SecretStore"
+        if store_kind == "SecretStore" and isinstance(store_name, str):
+            store = index.get("SecretStore", es.namespace, store_name)
+            if store is not None and _same_sync(es, store):
+                yield from _strictly_before(ctx, store, es, "the SecretStore must be Ready")
+    for store in index.of_kind("SecretStore"):
+        sa = dig(store.data, "spec", "provider", "aws", "auth", "jwt", "serviceAccountRef", "name")
+        if isinstance(sa, str):
+            account = index.get("ServiceAccount", store.namespace, sa)
+            if account is not None and _same_sync(store, account):
+                yield from _not_after(ctx, account, store)
+    for template in index.pod_templates:
+        owner = template.owner
+        for name in sorted(_secret_names(template)):
+            maker = secret_makers.get((template.namespace, name))
+            if maker is not None and _same_sync(maker, owner):
+                yield from _strictly_before(
+                    ctx, maker, owner, f"Secret {name!r} must exist before the pods start"
+                )
+            secret = index.get("Secret", template.namespace, name)
+            if secret is not None and _same_sync(secret, owner):
+                yield from _not_after(ctx, secret, owner)
+        for name in sorted(_config_map_names(template)):
+            cm = index.get("ConfigMap", template.namespace, name)
+            if cm is not None and _same_sync(cm, owner):
+                yield from _not_after(ctx, cm, owner)
+        sa_name = template.spec.get("serviceAccountName")
+        if isinstance(sa_name, str):
+            account = index.get("ServiceAccount", template.namespace, sa_name)
+            if account is not None and _same_sync(account, owner):
+                yield from _not_after(ctx, account, owner)
+    # A Job running a Deployment's image (a migration) must complete before the Deployment.
+    jobs = [t for t in index.pod_templates if t.owner.kind == "Job"]
+    for template in index.pod_templates:
+        if template.owner.kind not in ("Deployment", "StatefulSet"):
+            continue
+        images = {_image_repo(str(c.get("image", ""))) for _, c in template.containers()}
+        for job in jobs:
+            if job.namespace != template.namespace or not _same_sync(job.owner, template.owner):
+                continue
+            job_images = {_image_repo(str(c.get("image", ""))) for _, c in job.containers()}
+            if images & job_images:
+                yield from _strictly_before(
+                    ctx,
+                    job.owner,
+                    template.owner,
+                    "the migration Job must complete before the new pods start",
+                )
+
+
+def _secret_names(template: PodTemplate) -> set[str]:
+    names: set[str] = set()
+    for _, container in template.containers():
+        for env in container.get("env") or []:
+            ref = dig(env, "valueFrom", "secretKeyRef", "name")
+            if isinstance(ref, str):
+                names.add(ref)
+        for env_from in container.get("envFrom") or []:
+            ref = dig(env_from, "secretRef", "name")
+            if isinstance(ref, str):
+                names.add(ref)
+    for volume in template.spec.get("volumes") or []:
+        ref = dig(volume, "secret", "secretName")
+        if isinstance(ref, str):
+            names.add(ref)
+    return names
+
+
+def _config_map_names(template: PodTemplate) -> set[str]:
+    names: set[str] = set()
+    for _, container in template.containers():
+        for env in container.get("env") or []:
+            ref = dig(env, "valueFrom", "configMapKeyRef", "name")
+            if isinstance(ref, str):
+                names.add(ref)
+        for env_from in container.get("envFrom") or []:
+            ref = dig(env_from, "configMapRef", "name")
+            if isinstance(ref, str):
+                names.add(ref)
+    for volume in template.spec.get("volumes") or []:
+        ref = dig(volume, "configMap", "name")
+        if isinstance(ref, str):
+            names.add(ref)
+    return names
+
+
+def _strictly_before(ctx: Context, first: Document, then: Document, why: str) -> Iterator[Finding]:
+    a, b = step(first), step(then)
+    if a is None or b is None or a < b:
+        return
+    yield ctx.finding(
+        then,
+        Severity.ERROR,
+        "wave-order",
+        f"{first.kind} {first.name!r} ({a.describe()}) must be healthy before this {then.kind}"
+        f" ({b.describe()}): {why}; give {first.kind} {first.name!r} an earlier sync step"
+        " (a lower argocd.argoproj.io/sync-wave, or an earlier phase)",
+    )
+
+
+def _not_after(ctx: Context, first: Document, then: Document) -> Iterator[Finding]:
+    a, b = order_key(first), order_key(then)
+    if a is None or b is None or a < b:
+        return
+    yield ctx.finding(
+        then,
+        Severity.ERROR,
+        "apply-order",
+        f"{first.kind} {first.name!r} is applied after this {then.kind}, which needs it"
+        f" (Argo CD orders by phase, wave, kind, name); lower the sync-wave of"
+        f" {first.kind} {first.name!r} to at most this {then.kind}'s",
+    )
+
+
+# --- custom resources after their CRDs ----------------------------------------------------
+
+
+def _crd_order(ctx: Context) -> Iterator[Finding]:
+    app_waves: dict[str, int] = {}
+    app_docs = {d.name: d for d in ctx.tree.documents if d.kind == "Application" and d.group == "argoproj.io"}
+    for name, doc in app_docs.items():
+        app_waves[name] = wave(doc)
+    groups = dict(ctx.crd_groups)
+    for crd in ctx.index.of_kind("CustomResourceDefinition"):
+        group = dig(crd.data, "spec", "group")
+        if isinstance(group, str) and crd.app is not None:
+            groups.setdefault(group, crd.app.name)
+    reported: set[tuple[str, str]] = set()
+    for doc in ctx.tree.documents:
+        installer = groups.get(doc.group)
+        if installer is None or doc.app is None or doc.app.name == installer:
+            continue
+        if installer not in app_waves or doc.app.name not in app_waves:
+            continue
+        if app_waves[doc.app.name] > app_waves[installer]:
+            continue
+        key = (doc.app.name, doc.group)
+        if key in reported:
+            continue
+        reported.add(key)
+        yield ctx.finding(
+            doc,
+            Severity.ERROR,
+            "crd-order",
+            f"{doc.kind} needs the CRDs of {doc.group}, which Application {installer!r} installs"
+            f" in wave {app_waves[installer]}, but this object's Application"
+            f" {doc.app.name!r} syncs in wave {app_waves[doc.app.name]}; give"
+            f" {doc.app.name!r} a later wave than {installer!r}",
+        )
+
+
+# --- Jobs -----------------------------------------------------------------------------------
+
+
+def _jobs(ctx: Context) -> Iterator[Finding]:
+    for job in ctx.index.of_kind("Job"):
+        if job.app is None or is_hook(job):
+            continue
+        options = str(job.annotations.get("argocd.argoproj.io/sync-options", ""))
+        if "Force=true" in options and "Replace=true" in options:
+            continue
+        yield ctx.finding(
+            job,
+            Severity.WARNING,
+            "job-immutable",
+            "a plain Job's pod template is immutable, so the next sync with a new image fails;"
+            " make it a hook (argocd.argoproj.io/hook: Sync with hook-delete-policy:"
+            " BeforeHookCreation), or set sync-options Force=true,Replace=true",
+        )

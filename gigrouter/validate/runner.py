@@ -1,0 +1,140 @@
+"""Run every check over a tree (and each environment tree) and collect one report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from gigrouter.errors import Location, Problem, UsageError
+from gigrouter.validate.context import Context, External, Index, Options
+from gigrouter.validate.findings import Finding, Report, Severity
+from gigrouter.validate.tree import Tree, environment_roots, load_tree
+
+WAIVER_PREFIX = "ignore-check.gigrouter.io/"
+Check = Callable[[Context], Iterable[Finding]]
+
+CORE_RULES = {
+    "yaml-invalid": "A file is not valid YAML (or not UTF-8).",
+    "document-incomplete": "A document has no apiVersion, kind or metadata.name.",
+    "waiver-without-reason": "An ignore-check annotation gives no reason.",
+}
+
+
+def _modules() -> list[Any]:
+    from gigrouter.validate.rules import alb, argocd, integrity, schema, security
+
+    return [schema, integrity, argocd, alb, security]
+
+
+def all_rules() -> dict[str, str]:
+    """Every rule id with its description, for reports and documentation."""
+    rules = dict(CORE_RULES)
+    for module in _modules():
+        rules.update(module.RULES)
+    return dict(sorted(rules.items()))
+
+
+def _externals(tree: Tree, options: Options) -> dict[tuple[str, str, str], External]:
+    out: dict[tuple[str, str, str], External] = {}
+    declared = tree.metadata.get("externals")
+    if isinstance(declared, list):
+        for item in declared:
+            if isinstance(item, dict) and item.get("kind") and item.get("name"):
+                ext = External(
+                    str(item["kind"]),
+                    str(item.get("namespace") or ""),
+                    str(item["name"]),
+                    tuple(str(k) for k in item.get("keys") or ()),
+                    tuple(int(p) for p in item.get("ports") or () if isinstance(p, int)),
+                )
+                out[ext.key] = ext
+    for ext in options.externals:
+        out[ext.key] = ext
+    return out
+
+
+def _crd_groups(tree: Tree) -> dict[str, str]:
+    groups: dict[str, str] = {}
+    declared = tree.metadata.get("crds")
+    if isinstance(declared, list):
+        for item in declared:
+            if isinstance(item, dict) and isinstance(item.get("groups"), list):
+                for group in item["groups"]:
+                    groups[str(group)] = str(item.get("application", ""))
+    return groups
+
+
+def build_context(tree: Tree, options: Options) -> Context:
+    argocd = tree.metadata.get("argocd")
+    health = argocd.get("applicationHealthCheck") if isinstance(argocd, dict) else None
+    return Context(
+        tree=tree,
+        options=options,
+        index=Index.build(tree.documents),
+        externals=_externals(tree, options),
+        crd_groups=_crd_groups(tree),
+        health_check=health if isinstance(health, bool) else None,
+    )
+
+
+def check_tree(tree: Tree, options: Options) -> list[Finding]:
+    ctx = build_context(tree, options)
+    findings = list(tree.findings)
+    for module in _modules():
+        findings.extend(module.check(ctx))
+    return list(_apply_waivers(findings, ctx))
+
+
+def _apply_waivers(findings: list[Finding], ctx: Context) -> Iterator[Finding]:
+    reported_missing: set[tuple[str, str]] = set()
+    for finding in findings:
+        res = finding.resource
+        doc = ctx.index.get(res.kind, res.namespace, res.name) if res is not None else None
+        if doc is None or finding.severity is Severity.INFO:
+            yield finding
+            continue
+        key = WAIVER_PREFIX + finding.rule
+        if key not in doc.annotations:
+            yield finding
+            continue
+        reason = doc.annotations[key]
+        if isinstance(reason, str) and reason.strip():
+            yield replace(
+                finding,
+                severity=Severity.INFO,
+                message=f"waived ({reason.strip()}): {finding.message}",
+                waived_because=reason.strip(),
+            )
+            continue
+        yield finding
+        if (str(res), finding.rule) not in reported_missing:
+            reported_missing.add((str(res), finding.rule))
+            yield ctx.finding(
+                doc,
+                Severity.WARNING,
+                "waiver-without-reason",
+                f"annotation {key} must say why the finding is accepted; the finding stands",
+            )
+
+
+def validate_path(path: Path, options: Options | None = None) -> Report:
+    """Validate the tree at ``path`` and every environments/<name>/ tree inside it."""
+    options = options or Options()
+    if not path.exists():
+        raise UsageError([Problem(Location(str(path)), "no such directory")])
+    if not path.is_dir():
+        raise UsageError([Problem(Location(str(path)), "is not a directory")])
+    report = Report()
+    trees = [load_tree(path)]
+    for name in environment_roots(path):
+        prefix = f"environments/{name}/"
+        trees.append(load_tree(path / "environments" / name, prefix=prefix))
+    for tree in trees:
+        for finding in check_tree(tree, options):
+            report.findings.append(replace(finding, file=tree.prefix + finding.file))
+        report.files += len(tree.files)
+        report.resources += len(tree.documents)
+    report.findings = report.sorted()
+    return report

@@ -1,0 +1,371 @@
+"""Read a GitOps repo tree into documents that know their file, line, Application and namespace.
+
+The app-of-apps is read from the tree itself: every ``argoproj.io`` Application found says
+which directory it syncs and into which namespace, so a resource without a namespace gets the
+destination namespace of the Application whose path holds its file. Helm values files named in
+``valueFiles``, gigrouter's metadata file and documentation are understood, not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from gigrouter.validate.findings import Finding, Resource, Severity
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+METADATA_FILE = "gigrouter-metadata.yaml"
+ENVIRONMENTS_DIR = "environments"
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+_SEPARATOR = re.compile(r"^---(\s|$)")
+
+# Kinds that live outside namespaces (the common ones; CRDs add theirs through the metadata).
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "CustomResourceDefinition",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "PriorityClass",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "APIService",
+        "RuntimeClass",
+        "CSIDriver",
+        "CSINode",
+        "VolumeAttachment",
+        "CertificateSigningRequest",
+        "FlowSchema",
+        "PriorityLevelConfiguration",
+        "ClusterSecretStore",
+        "ClusterExternalSecret",
+        "ClusterIssuer",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """What one Argo CD Application in the tree says about the files it syncs."""
+
+    name: str
+    file: str
+    namespace: str  # destination namespace
+    paths: tuple[str, ...]  # tree-relative directories it syncs (manifest sources)
+    value_files: tuple[str, ...]  # tree-relative Helm values files
+    charts: tuple[str, ...]  # Helm charts it installs
+    document: dict[str, Any]
+    recurse: bool = False  # directory.recurse: subdirectories are synced too
+
+
+@dataclass
+class Document:
+    """One YAML document of the tree."""
+
+    file: str
+    line: int
+    data: dict[str, Any]
+    app: AppInfo | None = None
+    namespace: str = ""
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.data.get("apiVersion", ""))
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.data.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", ""))
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        ann = self.metadata.get("annotations")
+        return ann if isinstance(ann, dict) else {}
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.data.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def resource(self) -> Resource:
+        return Resource(self.api_version, self.kind, self.namespace, self.name)
+
+
+@dataclass
+class Tree:
+    """Everything validate knows about one GitOps repo tree."""
+
+    root: Path
+    prefix: str  # added to file paths in findings (the environment's directory, or '')
+    files: list[str] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    applications: list[AppInfo] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    values_files: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    repo_path: str = ""
+
+    def manifests(self) -> Iterator[Document]:
+        return iter(self.documents)
+
+
+def _documents_with_lines(text: str) -> list[int]:
+    """The 1-based line where each document of a YAML stream starts its content."""
+    starts: list[int] = []
+    pending = 1
+    content_seen = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _SEPARATOR.match(line):
+            if content_seen:
+                starts.append(pending)
+            pending = number + 1
+            content_seen = False
+            continue
+        stripped = line.strip()
+        if not content_seen and stripped and not stripped.startswith("#"):
+            pending = number
+            content_seen = True
+    if content_seen:
+        starts.append(pending)
+    return starts
+
+
+def _relative_to_repo(path: str, repo_path: str) -> str | None:
+    """A repo path as a tree path (``repo_path`` is the tree's place in the repo)."""
+    clean = str(PurePosixPath(path.strip("/"))) if path.strip("/") else ""
+    if clean == ".":
+        clean = ""
+    if not repo_path:
+        return clean
+    if clean == repo_path:
+        return ""
+    if clean.startswith(repo_path + "/"):
+        return clean[len(repo_path) + 1 :]
+    return None
+
+
+def _app_info(doc: Document, repo_path: str) -> AppInfo:
+    spec = doc.spec
+    sources = spec.get("sources")
+    if not isinstance(sources, list):
+        sources = [spec.get("source")] if isinstance(spec.get("source"), dict) else []
+    paths: list[str] = []
+    value_files: list[str] = []
+    charts: list[str] = []
+    recurse = False
+    for src in sources:
+        if not isinstance(src, dict):
+            continue
+        if isinstance(src.get("chart"), str):
+            charts.append(src["chart"])
+        if isinstance(src.get("directory"), dict) and src["directory"].get("recurse") is True:
+            recurse = True
+        if isinstance(src.get("path"), str):
+            rel = _relative_to_repo(src["path"], repo_path)
+            if rel is not None:
+                paths.append(rel)
+        helm = src.get("helm")
+        if isinstance(helm, dict) and isinstance(helm.get("valueFiles"), list):
+            for vf in helm["valueFiles"]:
+                if isinstance(vf, str) and vf.startswith("$"):
+                    rel = _relative_to_repo(vf.split("/", 1)[1] if "/" in vf else "", repo_path)
+                    if rel is not None:
+                        value_files.append(rel)
+    dest = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
+    return AppInfo(
+        name=doc.name,
+        file=doc.file,
+        namespace=str(dest.get("namespace", "") or ""),
+        paths=tuple(paths),
+        value_files=tuple(value_files),
+        charts=tuple(charts),
+        document=doc.data,
+        recurse=recurse,
+    )
+
+
+def load_tree(root: Path, prefix: str = "", skip_environments: bool = True) -> Tree:
+    """Read every manifest under ``root``; environments/<name>/ trees are left to their own load."""
+    tree = Tree(root=root, prefix=prefix)
+    meta_path = root / METADATA_FILE
+    if meta_path.is_file():
+        try:
+            meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=_Loader)
+        except yaml.YAMLError as exc:
+            tree.findings.append(_yaml_finding(METADATA_FILE, exc))
+            meta = None
+        if isinstance(meta, dict):
+            tree.metadata = meta
+            gitops = meta.get("gitops")
+            if isinstance(gitops, dict) and isinstance(gitops.get("path"), str):
+                tree.repo_path = gitops["path"].strip("/")
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix()
+        if skip_environments and _in_environment(rel, root):
+            continue
+        if any(part.startswith(".") for part in PurePosixPath(rel).parts):
+            continue
+        tree.files.append(rel)
+        if rel == METADATA_FILE or not rel.endswith(MANIFEST_SUFFIXES):
+            continue
+        _read_file(tree, path, rel)
+    for doc in tree.documents:
+        if doc.kind == "Application" and doc.group == "argoproj.io":
+            tree.applications.append(_app_info(doc, tree.repo_path))
+    for app in tree.applications:
+        tree.values_files.update(app.value_files)
+    meta_values = tree.metadata.get("valuesFiles")
+    if isinstance(meta_values, list):
+        tree.values_files.update(
+            str(v["path"]) for v in meta_values if isinstance(v, dict) and "path" in v
+        )
+    # Values files are Helm input, not manifests (but they must still be valid YAML).
+    tree.documents = [d for d in tree.documents if d.file not in tree.values_files]
+    tree.findings = [
+        f for f in tree.findings if f.file not in tree.values_files or f.rule == "yaml-invalid"
+    ]
+    _assign_apps(tree)
+    return tree
+
+
+def _in_environment(rel: str, root: Path) -> bool:
+    parts = PurePosixPath(rel).parts
+    return (
+        len(parts) > 2
+        and parts[0] == ENVIRONMENTS_DIR
+        and (root / parts[0] / parts[1] / METADATA_FILE).is_file()
+    )
+
+
+def environment_roots(root: Path) -> list[str]:
+    """The names of environments/<name>/ trees that are gigrouter trees of their own."""
+    env_dir = root / ENVIRONMENTS_DIR
+    if not env_dir.is_dir():
+        return []
+    return sorted(p.name for p in env_dir.iterdir() if (p / METADATA_FILE).is_file())
+
+
+def _yaml_finding(rel: str, exc: yaml.YAMLError) -> Finding:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 0
+    problem = getattr(exc, "problem", None) or str(exc)
+    return Finding(
+        Severity.ERROR,
+        "yaml-invalid",
+        f"not valid YAML: {problem}; fix the syntax so Argo CD can read the file",
+        rel,
+        line,
+    )
+
+
+def _read_file(tree: Tree, path: Path, rel: str) -> None:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        tree.findings.append(
+            Finding(Severity.ERROR, "yaml-invalid", "not UTF-8 text; Argo CD cannot read it", rel)
+        )
+        return
+    try:
+        loaded = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        tree.findings.append(_yaml_finding(rel, exc))
+        return
+    starts = _documents_with_lines(text)
+    non_empty = [d for d in loaded if d is not None]
+    if len(starts) != len(non_empty):  # comments-only documents and the like: best effort
+        starts = (starts + [0] * len(non_empty))[: len(non_empty)]
+    for data, line in zip(non_empty, starts, strict=True):
+        if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+            for item in data["items"]:
+                _add_document(tree, rel, line, item)
+        else:
+            _add_document(tree, rel, line, data)
+
+
+def _add_document(tree: Tree, rel: str, line: int, data: Any) -> None:
+    if not isinstance(data, dict):
+        tree.findings.append(
+            Finding(
+                Severity.ERROR,
+                "document-incomplete",
+                "a manifest must be a mapping with apiVersion, kind and metadata.name",
+                rel,
+                line,
+            )
+        )
+        return
+    doc = Document(rel, line, data)
+    missing = [k for k in ("apiVersion", "kind") if not isinstance(data.get(k), str) or not data.get(k)]
+    if not doc.name and not doc.metadata.get("generateName"):
+        missing.append("metadata.name")
+    if missing:
+        tree.findings.append(
+            Finding(
+                Severity.ERROR,
+                "document-incomplete",
+                f"the document has no {', '.join(missing)}; Argo CD cannot apply it",
+                rel,
+                line,
+            )
+        )
+        if "apiVersion" in missing or "kind" in missing:
+            return
+    tree.documents.append(doc)
+
+
+def _assign_apps(tree: Tree) -> None:
+    """Attach each document to the Application whose path holds its file; fill namespaces."""
+    by_depth = sorted(
+        ((p, app) for app in tree.applications for p in app.paths),
+        key=lambda item: -len(item[0]),
+    )
+    for doc in tree.documents:
+        folder = doc.file.rpartition("/")[0]
+        for path, app in by_depth:
+            inside = path == "" or folder == path or folder.startswith(path + "/")
+            if folder == path or (app.recurse and inside):
+                doc.app = app
+                break
+        explicit = doc.metadata.get("namespace")
+        if isinstance(explicit, str) and explicit:
+            doc.namespace = explicit
+        elif doc.kind in CLUSTER_SCOPED:
+            doc.namespace = ""
+        elif doc.app is not None:
+            doc.namespace = doc.app.namespace
