@@ -107,8 +107,10 @@ def pod_template(doc: Document) -> PodTemplate | None:
         return None
     if not isinstance(job, dict):
         return None
-    meta = job.get("metadata") if isinstance(job.get("metadata"), dict) else {}
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+    meta = job.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not isinstance(labels, dict):
+        labels = {}
     spec = job.get("spec")
     if not isinstance(spec, dict):
         return None

@@ -177,34 +177,51 @@ def _relative_to_repo(path: str, repo_path: str) -> str | None:
     return None
 
 
-def _app_info(doc: Document, repo_path: str) -> AppInfo:
+def _app_info(doc: Document, repo_path: str, repo_url: str | None) -> AppInfo:
+    """What an Application syncs from this tree; sources of other repos are left out."""
     spec = doc.spec
-    sources = spec.get("sources")
-    if not isinstance(sources, list):
-        sources = [spec.get("source")] if isinstance(spec.get("source"), dict) else []
+    raw = spec.get("sources")
+    if not isinstance(raw, list):
+        raw = [spec.get("source")]
+    sources = [s for s in raw if isinstance(s, dict)]
+    refs = {str(s["ref"]): s for s in sources if isinstance(s.get("ref"), str)}
+
+    def local(src: dict[str, Any]) -> bool:
+        return repo_url is None or src.get("repoURL") == repo_url
+
     paths: list[str] = []
     value_files: list[str] = []
     charts: list[str] = []
     recurse = False
     for src in sources:
-        if not isinstance(src, dict):
-            continue
         if isinstance(src.get("chart"), str):
             charts.append(src["chart"])
         if isinstance(src.get("directory"), dict) and src["directory"].get("recurse") is True:
             recurse = True
-        if isinstance(src.get("path"), str):
-            rel = _relative_to_repo(src["path"], repo_path)
+        source_path = src.get("path")
+        if isinstance(source_path, str) and local(src) and not src.get("chart"):
+            rel = _relative_to_repo(source_path, repo_path)
             if rel is not None:
                 paths.append(rel)
         helm = src.get("helm")
-        if isinstance(helm, dict) and isinstance(helm.get("valueFiles"), list):
-            for vf in helm["valueFiles"]:
-                if isinstance(vf, str) and vf.startswith("$"):
-                    rel = _relative_to_repo(vf.split("/", 1)[1] if "/" in vf else "", repo_path)
+        if not isinstance(helm, dict) or not isinstance(helm.get("valueFiles"), list):
+            continue
+        for vf in helm["valueFiles"]:
+            if not isinstance(vf, str):
+                continue
+            if vf.startswith("$"):  # $ref/path: relative to the root of the ref source's repo
+                ref, _, rest = vf[1:].partition("/")
+                if ref in refs and local(refs[ref]):
+                    rel = _relative_to_repo(rest, repo_path)
                     if rel is not None:
                         value_files.append(rel)
-    dest = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
+            elif isinstance(source_path, str) and local(src):  # relative to the source's path
+                rel = _relative_to_repo(f"{source_path.strip('/')}/{vf}", repo_path)
+                if rel is not None:
+                    value_files.append(rel)
+    dest = spec.get("destination")
+    if not isinstance(dest, dict):
+        dest = {}
     return AppInfo(
         name=doc.name,
         file=doc.file,
@@ -244,9 +261,13 @@ def load_tree(root: Path, prefix: str = "", skip_environments: bool = True) -> T
         if rel == METADATA_FILE or not rel.endswith(MANIFEST_SUFFIXES):
             continue
         _read_file(tree, path, rel)
+    gitops = tree.metadata.get("gitops")
+    repo_url = gitops.get("repoURL") if isinstance(gitops, dict) else None
+    if not isinstance(repo_url, str):
+        repo_url = None
     for doc in tree.documents:
         if doc.kind == "Application" and doc.group == "argoproj.io":
-            tree.applications.append(_app_info(doc, tree.repo_path))
+            tree.applications.append(_app_info(doc, tree.repo_path, repo_url))
     for app in tree.applications:
         tree.values_files.update(app.value_files)
     meta_values = tree.metadata.get("valuesFiles")

@@ -189,11 +189,10 @@ def _argocd_namespace(ctx: Context) -> str | None:
 
 
 def _sources(app: AppInfo) -> list[dict[str, Any]]:
-    spec = app.document.get("spec") if isinstance(app.document.get("spec"), dict) else {}
-    sources = spec.get("sources")
+    sources = dig(app.document, "spec", "sources")
     if isinstance(sources, list):
         return [s for s in sources if isinstance(s, dict)]
-    source = spec.get("source")
+    source = dig(app.document, "spec", "source")
     return [source] if isinstance(source, dict) else []
 
 
@@ -324,10 +323,10 @@ def _namespaces(ctx: Context) -> Iterator[Finding]:
             created.add(app.namespace)
     docs = {(d.file, d.name): d for d in ctx.tree.documents if d.kind == "Application"}
     for app in ctx.tree.applications:
-        doc = docs.get((app.file, app.name))
-        if doc is not None and app.namespace and app.namespace not in created:
+        app_doc = docs.get((app.file, app.name))
+        if app_doc is not None and app.namespace and app.namespace not in created:
             yield ctx.finding(
-                doc,
+                app_doc,
                 Severity.ERROR,
                 "namespace-missing",
                 f"destination namespace {app.namespace!r} is created by nothing; add"
