@@ -35,3 +35,9 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+bench: $(STAMP)  ## benchmark against baselines measured in the same run
+	$(BIN)/python bench/bench.py
+
+bench-quick: $(STAMP)  ## one run of each measurement: checks the benchmark works
+	$(BIN)/python bench/bench.py --quick --json bench/results/bench-quick.json

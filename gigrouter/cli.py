@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gigrouter.errors import GigrouterError
+from gigrouter.errors import GigrouterError, Location, Problem, UsageError, ValidationFailed
+
+if TYPE_CHECKING:
+    from gigrouter.validate.context import External
+    from gigrouter.validate.findings import Report
 
 app = typer.Typer(
     name="gigrouter",
@@ -27,10 +32,80 @@ OutOption = Annotated[
 ]
 
 
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+    sarif = "sarif"
+
+
+KubernetesVersion = Annotated[
+    str, typer.Option("--kubernetes-version", help="Validate against this Kubernetes version.")
+]
+
+
 def _fail(error: GigrouterError) -> typer.Exit:
+    if isinstance(error, ValidationFailed):
+        from gigrouter.validate.findings import Report
+
+        if isinstance(error.report, Report):
+            typer.echo(_format(error.report, Format.text, ""), nl=False, err=True)
     for line in error.lines():
         typer.echo(f"error: {line}", err=True)
     return typer.Exit(error.exit_code)
+
+
+def _format(report: Report, fmt: Format, path: str) -> str:
+    from gigrouter import __version__
+    from gigrouter.validate import formats
+    from gigrouter.validate.runner import all_rules
+
+    if fmt is Format.json:
+        return formats.to_json(report)
+    if fmt is Format.junit:
+        return formats.to_junit(report)
+    if fmt is Format.github:
+        return formats.to_github(report, path)
+    if fmt is Format.sarif:
+        return formats.to_sarif(report, all_rules(), __version__)
+    return formats.to_text(report, color=sys.stdout.isatty())
+
+
+def _parse_external(value: str) -> External:
+    from gigrouter.validate.context import External
+
+    parts = value.split("/")
+    if len(parts) != 3 or not parts[0] or not parts[2]:
+        raise UsageError(
+            [
+                Problem(
+                    Location("--external"),
+                    f"{value!r} is not KIND/NAMESPACE/NAME (leave NAMESPACE empty for"
+                    " cluster-scoped objects: KIND//NAME)",
+                )
+            ]
+        )
+    return External(parts[0], parts[1], parts[2])
+
+
+def _options(kubernetes_version: str, strict: bool, crd: list[Path], external: list[str]) -> object:
+    from gigrouter.validate.context import Options
+    from gigrouter.validate.schema import KubernetesSchemas
+
+    try:
+        KubernetesSchemas(kubernetes_version)
+    except ValueError as exc:
+        raise UsageError([Problem(Location("--kubernetes-version"), str(exc))]) from None
+    for path in crd:
+        if not path.exists():
+            raise UsageError([Problem(Location(str(path)), "--crd: no such file or directory")])
+    return Options(
+        kubernetes_version=kubernetes_version,
+        strict=strict,
+        externals=tuple(_parse_external(e) for e in external),
+        crd_files=tuple(str(p) for p in crd),
+    )
 
 
 @app.command()
@@ -40,12 +115,14 @@ def render(
     check: Annotated[
         bool, typer.Option("--check", help="Compare a fresh render with OUT; write nothing.")
     ] = False,
+    kubernetes_version: KubernetesVersion = "1.30",
 ) -> None:
     """Render the platform config into the output directory."""
     from gigrouter.pipeline import render_to
 
     try:
-        result = render_to(config, out, check=check)
+        options = _options(kubernetes_version, False, [], [])
+        result = render_to(config, out, check=check, options=options)  # type: ignore[arg-type]
     except GigrouterError as error:
         raise _fail(error) from None
     drift = result.drift
@@ -66,7 +143,42 @@ def render(
     summary = (
         f"{len(drift.added)} added, {len(drift.removed)} removed, {len(drift.changed)} changed"
     )
+    if result.report.warnings:
+        typer.echo(_format(result.report, Format.text, str(out)), nl=False, err=True)
     typer.echo(f"rendered {len(result.tree.files)} files into {out} ({summary})")
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="The GitOps repo tree to check.")] = Path("out"),
+    kubernetes_version: KubernetesVersion = "1.30",
+    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on warnings too (waived findings never fail).")
+    ] = False,
+    crd: Annotated[
+        list[Path] | None,
+        typer.Option("--crd", help="A CRD file or directory; validates its kinds. Repeatable."),
+    ] = None,
+    external: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--external",
+            help="KIND/NAMESPACE/NAME of an object that exists outside the tree. Repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Check a GitOps repo tree: schemas, references, Argo CD order, ALB groups, practice."""
+    from gigrouter.validate.runner import validate_path
+
+    try:
+        options = _options(kubernetes_version, strict, crd or [], external or [])
+        report = validate_path(path, options)  # type: ignore[arg-type]
+    except GigrouterError as error:
+        raise _fail(error) from None
+    typer.echo(_format(report, output, str(path)), nl=False)
+    if report.errors or (strict and report.warnings):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -67,3 +67,16 @@ class TemplateError(GigrouterError):
     """A template failed to render or produced broken YAML: a bug in gigrouter's templates."""
 
     exit_code = 3
+
+
+class ValidationFailed(GigrouterError):
+    """The rendered tree has validation errors, so it was not written (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, report: object, errors: int) -> None:
+        self.report = report
+        super().__init__(
+            f"the rendered tree has {errors} validation error{'s' if errors != 1 else ''};"
+            " nothing was written"
+        )

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gigrouter.config import load_platform
+from gigrouter.errors import ValidationFailed
 from gigrouter.layout import plan
 from gigrouter.model import Platform
 from gigrouter.render import RenderedTree, render
+from gigrouter.validate.context import Options
+from gigrouter.validate.findings import Report
+from gigrouter.validate.runner import validate_path
 from gigrouter.write import Drift, compare, ensure_replaceable, write_tree
 
 
@@ -24,6 +28,7 @@ class RenderResult:
     tree: RenderedTree
     drift: Drift
     written: bool
+    report: Report
 
 
 def build(config: Path) -> tuple[Platform, RenderedTree]:
@@ -32,19 +37,32 @@ def build(config: Path) -> tuple[Platform, RenderedTree]:
     return platform, render(plan(platform, config.name))
 
 
-def render_to(config: Path, out: Path, check: bool = False) -> RenderResult:
-    """Render ``config`` into ``out`` (atomically), or with ``check`` only compare."""
+def render_to(
+    config: Path, out: Path, check: bool = False, options: Options | None = None
+) -> RenderResult:
+    """Render ``config`` into ``out`` (atomically), or with ``check`` only compare.
+
+    The rendered tree is validated before it replaces ``out``; with errors nothing is written
+    and ValidationFailed carries the report.
+    """
     if not check:
         ensure_replaceable(out)
     platform, tree = build(config)
+    reports: list[Report] = []
+
+    def verify(staging: Path) -> None:
+        report = validate_path(staging, options)
+        reports.append(report)
+        if report.errors:
+            raise ValidationFailed(report, report.errors)
+
     if check:
         with tempfile.TemporaryDirectory(prefix="gigrouter-check-") as scratch:
             # The check renders to a real temporary tree, as a write would, then compares.
-            staged = Path(scratch) / "tree"
-            write_tree(tree, staged)
-            return RenderResult(platform, tree, compare(tree, out), written=False)
-    drift = write_tree(tree, out)
-    return RenderResult(platform, tree, drift, written=True)
+            write_tree(tree, Path(scratch) / "tree", verify)
+            return RenderResult(platform, tree, compare(tree, out), False, reports[0])
+    drift = write_tree(tree, out, verify)
+    return RenderResult(platform, tree, drift, True, reports[0])
 
 
 def schema_json() -> str:

@@ -11,6 +11,7 @@ import difflib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +60,14 @@ def _write_files(tree: RenderedTree, root: Path) -> None:
             handle.write(text)
 
 
-def write_tree(tree: RenderedTree, out_dir: Path) -> Drift:
-    """Replace ``out_dir`` with exactly ``tree``; returns what changed."""
+def write_tree(
+    tree: RenderedTree, out_dir: Path, verify: Callable[[Path], None] | None = None
+) -> Drift:
+    """Replace ``out_dir`` with exactly ``tree``; returns what changed.
+
+    ``verify`` is called with the fully written staging directory before the swap; when it
+    raises, ``out_dir`` is left as it was and the staging directory is removed.
+    """
     out_dir = Path(os.path.abspath(out_dir))
     ensure_replaceable(out_dir)
     before = compare(tree, out_dir) if out_dir.is_dir() else Drift(added=tree.paths())
@@ -76,6 +83,8 @@ def write_tree(tree: RenderedTree, out_dir: Path) -> Drift:
     try:
         _write_files(tree, staging)
         os.chmod(staging, 0o755)
+        if verify is not None:
+            verify(staging)
         if out_dir.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.gigrouter-old-", dir=parent))
             os.rename(out_dir, retired / "tree")

@@ -63,7 +63,11 @@ def test_custom_kinds_pass_the_upstream_crds_strictly(config: Path, shared_crds:
     from gigrouter.validate.crd import CrdSchemas, load_crds
 
     upstream = CrdSchemas()
-    for name in ("argocd-application-crd.yaml", "eso-secretstore-crd.yaml", "eso-externalsecret-crd.yaml"):
+    for name in (
+        "argocd-application-crd.yaml",
+        "eso-secretstore-crd.yaml",
+        "eso-externalsecret-crd.yaml",
+    ):
         upstream.add(load_crds(shared_crds / name, strict=True))
     seen = set()
     for path, doc in rendered(config):

@@ -96,7 +96,11 @@ def pod_template(doc: Document) -> PodTemplate | None:
     data = doc.data
     if doc.kind == "Pod":
         spec = data.get("spec")
-        return PodTemplate(doc, doc.namespace, doc.labels, spec, "spec") if isinstance(spec, dict) else None
+        return (
+            PodTemplate(doc, doc.namespace, doc.labels, spec, "spec")
+            if isinstance(spec, dict)
+            else None
+        )
     if doc.kind == "CronJob":
         job = _dig(data, "spec", "jobTemplate", "spec", "template")
         path = "spec.jobTemplate.spec.template"
@@ -152,7 +156,9 @@ class Context:
     ) -> Finding:
         return Finding(severity, rule, message, doc.file, doc.line, doc.resource)
 
-    def file_finding(self, file: str, line: int, severity: Severity, rule: str, message: str) -> Finding:
+    def file_finding(
+        self, file: str, line: int, severity: Severity, rule: str, message: str
+    ) -> Finding:
         return Finding(severity, rule, message, file, line)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -40,7 +40,8 @@ class Resource:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``file`` is relative to the validated tree (POSIX), ``line`` 1-based (0 unknown)."""
+    """One problem. ``file`` is relative to the validated tree (POSIX); ``line`` is 1-based,
+    0 when unknown."""
 
     severity: Severity
     rule: str

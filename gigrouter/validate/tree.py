@@ -151,8 +151,10 @@ def _documents_with_lines(text: str) -> list[int]:
         if _SEPARATOR.match(line):
             if content_seen:
                 starts.append(pending)
-            pending = number + 1
-            content_seen = False
+            rest = line[3:].strip()
+            inline = bool(rest) and not rest.startswith("#")  # `--- {kind: ...}` starts here
+            pending = number if inline else number + 1
+            content_seen = inline
             continue
         stripped = line.strip()
         if not content_seen and stripped and not stripped.startswith("#"):
@@ -332,7 +334,11 @@ def _read_file(tree: Tree, path: Path, rel: str) -> None:
     if len(starts) != len(non_empty):  # comments-only documents and the like: best effort
         starts = (starts + [0] * len(non_empty))[: len(non_empty)]
     for data, line in zip(non_empty, starts, strict=True):
-        if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+        if (
+            isinstance(data, dict)
+            and data.get("kind") == "List"
+            and isinstance(data.get("items"), list)
+        ):
             for item in data["items"]:
                 _add_document(tree, rel, line, item)
         else:
@@ -352,7 +358,9 @@ def _add_document(tree: Tree, rel: str, line: int, data: Any) -> None:
         )
         return
     doc = Document(rel, line, data)
-    missing = [k for k in ("apiVersion", "kind") if not isinstance(data.get(k), str) or not data.get(k)]
+    missing = [
+        k for k in ("apiVersion", "kind") if not isinstance(data.get(k), str) or not data.get(k)
+    ]
     if not doc.name and not doc.metadata.get("generateName"):
         missing.append("metadata.name")
     if missing:

@@ -45,7 +45,11 @@ def app(
         meta["annotations"] = {"argocd.argoproj.io/sync-wave": wave}
     source: dict[str, Any] = {"repoURL": REPO_URL, "targetRevision": "main"}
     if chart:
-        source = {"repoURL": "https://charts.example.com", "chart": chart, "targetRevision": "1.0.0"}
+        source = {
+            "repoURL": "https://charts.example.com",
+            "chart": chart,
+            "targetRevision": "1.0.0",
+        }
     else:
         source["path"] = path
     spec: dict[str, Any] = {
@@ -55,11 +59,18 @@ def app(
     }
     if options:
         spec["syncPolicy"] = {"syncOptions": options}
-    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": meta, "spec": spec}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": meta,
+        "spec": spec,
+    }
 
 
 def metadata(
-    health: bool | None = True, crds: list[dict[str, Any]] | None = None, externals: list[dict[str, Any]] | None = None
+    health: bool | None = True,
+    crds: list[dict[str, Any]] | None = None,
+    externals: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     argocd: dict[str, Any] = {"namespace": "argocd"}
     if health is not None:
@@ -73,7 +84,14 @@ def metadata(
     }
 
 
-def obj(kind: str, name: str, namespace: str | None = None, api: str = "v1", wave: str | None = None, **spec: Any) -> dict[str, Any]:
+def obj(
+    kind: str,
+    name: str,
+    namespace: str | None = None,
+    api: str = "v1",
+    wave: str | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name}
     if namespace:
         meta["namespace"] = namespace

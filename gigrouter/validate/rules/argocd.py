@@ -97,7 +97,11 @@ def phases(doc: Document) -> list[str]:
         known = [t for t in types if t in PHASES]
         return known
     if HELM_HOOK in ann and str(ann[HELM_HOOK]).strip() != "crd-install":
-        mapped = {HELM_PHASES[t.strip()] for t in str(ann[HELM_HOOK]).split(",") if t.strip() in HELM_PHASES}
+        mapped = {
+            HELM_PHASES[t.strip()]
+            for t in str(ann[HELM_HOOK]).split(",")
+            if t.strip() in HELM_PHASES
+        }
         return sorted(mapped, key=PHASES.__getitem__)
     return ["Sync"]
 
@@ -150,7 +154,9 @@ def _annotations(ctx: Context) -> Iterator[Finding]:
         ann = doc.annotations
         if WAVE in ann and atoi(ann[WAVE]) is None:
             value = ann[WAVE]
-            how = f"quote it: '{value}'" if isinstance(value, int) else "write an integer such as '3'"
+            how = (
+                f"quote it: '{value}'" if isinstance(value, int) else "write an integer such as '3'"
+            )
             yield ctx.finding(
                 doc,
                 Severity.ERROR,
@@ -289,9 +295,7 @@ def _applications(ctx: Context) -> Iterator[Finding]:
             )
     distinct = set(waves.values())
     if len(distinct) > 1 and ctx.health_check is not True:
-        first = min(
-            (d for d in docs.values() if d.name in waves), key=lambda d: (d.file, d.line)
-        )
+        first = min((d for d in docs.values() if d.name in waves), key=lambda d: (d.file, d.line))
         yield ctx.finding(
             first,
             Severity.WARNING,
@@ -489,7 +493,11 @@ def _not_after(ctx: Context, first: Document, then: Document) -> Iterator[Findin
 
 def _crd_order(ctx: Context) -> Iterator[Finding]:
     app_waves: dict[str, int] = {}
-    app_docs = {d.name: d for d in ctx.tree.documents if d.kind == "Application" and d.group == "argoproj.io"}
+    app_docs = {
+        d.name: d
+        for d in ctx.tree.documents
+        if d.kind == "Application" and d.group == "argoproj.io"
+    }
     for name, doc in app_docs.items():
         app_waves[name] = wave(doc)
     groups = dict(ctx.crd_groups)

@@ -68,9 +68,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 yield ctx.finding(doc, Severity.ERROR, "custom-schema", _where(error))
         else:
             installer = ctx.crd_groups.get(doc.group)
-            note = (
-                f" (its CRD comes from the {installer!r} application)" if installer else ""
-            )
+            note = f" (its CRD comes from the {installer!r} application)" if installer else ""
             yield ctx.finding(
                 doc,
                 Severity.WARNING,
