@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
-from gigrouter.validate.context import Context, External, Index, Options
+from gigrouter.validate.context import Context, External, Index, Options, dig
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.tree import Tree, environment_roots, load_tree
 
@@ -55,14 +55,36 @@ def _externals(tree: Tree, options: Options) -> dict[tuple[str, str, str], Exter
     return out
 
 
+# The API groups whose CRDs the charts gigrouter renders install (read from each chart's
+# crds/ or templates). Hand-written repos get these from their Applications' charts; the
+# metadata file adds any others.
+CHART_CRD_GROUPS = {
+    "aws-load-balancer-controller": ("elbv2.k8s.aws",),
+    "external-secrets": ("external-secrets.io", "generators.external-secrets.io"),
+    "kube-prometheus-stack": ("monitoring.coreos.com",),
+    "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
+}
+
+
 def _crd_groups(tree: Tree) -> dict[str, str]:
     groups: dict[str, str] = {}
+    for app in tree.applications:
+        sources = dig(app.document, "spec", "sources")
+        if not isinstance(sources, list):
+            sources = [dig(app.document, "spec", "source")]
+        for src in sources:
+            if not isinstance(src, dict) or src.get("chart") not in CHART_CRD_GROUPS:
+                continue
+            if dig(src, "helm", "skipCrds") is True:
+                continue
+            for group in CHART_CRD_GROUPS[str(src["chart"])]:
+                groups.setdefault(group, app.name)
     declared = tree.metadata.get("crds")
     if isinstance(declared, list):
         for item in declared:
             if isinstance(item, dict) and isinstance(item.get("groups"), list):
                 for group in item["groups"]:
-                    groups[str(group)] = str(item.get("application", ""))
+                    groups[str(group)] = str(item.get("application", ""))  # the config knows best
     return groups
 
 
