@@ -7,7 +7,7 @@ and name (or by namespace for pod templates) instead of scanning the tree again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +119,104 @@ def pod_template(doc: Document) -> PodTemplate | None:
     if not isinstance(spec, dict):
         return None
     return PodTemplate(doc, doc.namespace, labels, spec, f"{path}.spec")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One reference from a pod spec to a ConfigMap or Secret."""
+
+    kind: str  # ConfigMap or Secret
+    name: str
+    keys: tuple[str, ...]  # keys the reference needs (none for envFrom and whole volumes)
+    optional: bool
+    field: str
+
+
+def _item_keys(source: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(
+        _as_str(item.get("key"))
+        for item in _as_list(source.get("items"))
+        if isinstance(item, dict) and _as_str(item.get("key"))
+    )
+
+
+def pod_refs(template: PodTemplate) -> Iterator[Ref]:
+    for path, container in template.containers():
+        for j, env in enumerate(_as_list(container.get("env"))):
+            value_from = _as_dict(_as_dict(env).get("valueFrom"))
+            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+                ref = _as_dict(value_from.get(key))
+                if ref:
+                    yield Ref(
+                        kind,
+                        _as_str(ref.get("name")),
+                        (_as_str(ref.get("key")),) if _as_str(ref.get("key")) else (),
+                        ref.get("optional") is True,
+                        f"{path}.env[{j}].valueFrom.{key}",
+                    )
+        for j, env_from in enumerate(_as_list(container.get("envFrom"))):
+            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+                ref = _as_dict(_as_dict(env_from).get(key))
+                if ref:
+                    yield Ref(
+                        kind,
+                        _as_str(ref.get("name")),
+                        (),
+                        ref.get("optional") is True,
+                        f"{path}.envFrom[{j}].{key}",
+                    )
+    spec_path = template.path
+    for k, volume in enumerate(_as_list(template.spec.get("volumes"))):
+        volume = _as_dict(volume)
+        config_map = _as_dict(volume.get("configMap"))
+        if config_map:
+            yield Ref(
+                "ConfigMap",
+                _as_str(config_map.get("name")),
+                _item_keys(config_map),
+                config_map.get("optional") is True,
+                f"{spec_path}.volumes[{k}].configMap",
+            )
+        secret = _as_dict(volume.get("secret"))
+        if secret:
+            yield Ref(
+                "Secret",
+                _as_str(secret.get("secretName")),
+                _item_keys(secret),
+                secret.get("optional") is True,
+                f"{spec_path}.volumes[{k}].secret",
+            )
+        for m, source in enumerate(_as_list(dig(volume, "projected", "sources"))):
+            for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+                ref = _as_dict(_as_dict(source).get(key))
+                if ref:
+                    yield Ref(
+                        kind,
+                        _as_str(ref.get("name")),
+                        _item_keys(ref),
+                        ref.get("optional") is True,
+                        f"{spec_path}.volumes[{k}].projected.sources[{m}].{key}",
+                    )
+    for k, pull in enumerate(_as_list(template.spec.get("imagePullSecrets"))):
+        yield Ref(
+            "Secret",
+            _as_str(_as_dict(pull).get("name")),
+            (),
+            False,
+            f"{spec_path}.imagePullSecrets[{k}]",
+        )
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _as_str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _dig(data: Any, *keys: str) -> Any:

@@ -165,7 +165,7 @@ def _documents_with_lines(text: str) -> list[int]:
     return starts
 
 
-def _relative_to_repo(path: str, repo_path: str) -> str | None:
+def relative_to_repo(path: str, repo_path: str) -> str | None:
     """A repo path as a tree path (``repo_path`` is the tree's place in the repo)."""
     clean = str(PurePosixPath(path.strip("/"))) if path.strip("/") else ""
     if clean == ".":
@@ -202,7 +202,7 @@ def _app_info(doc: Document, repo_path: str, repo_url: str | None) -> AppInfo:
             recurse = True
         source_path = src.get("path")
         if isinstance(source_path, str) and local(src) and not src.get("chart"):
-            rel = _relative_to_repo(source_path, repo_path)
+            rel = relative_to_repo(source_path, repo_path)
             if rel is not None:
                 paths.append(rel)
         helm = src.get("helm")
@@ -214,11 +214,11 @@ def _app_info(doc: Document, repo_path: str, repo_url: str | None) -> AppInfo:
             if vf.startswith("$"):  # $ref/path: relative to the root of the ref source's repo
                 ref, _, rest = vf[1:].partition("/")
                 if ref in refs and local(refs[ref]):
-                    rel = _relative_to_repo(rest, repo_path)
+                    rel = relative_to_repo(rest, repo_path)
                     if rel is not None:
                         value_files.append(rel)
             elif isinstance(source_path, str) and local(src):  # relative to the source's path
-                rel = _relative_to_repo(f"{source_path.strip('/')}/{vf}", repo_path)
+                rel = relative_to_repo(f"{source_path.strip('/')}/{vf}", repo_path)
                 if rel is not None:
                     value_files.append(rel)
     dest = spec.get("destination")

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gigrouter.validate.context import Context, PodTemplate, dig
+from gigrouter.validate.context import Context, dig, pod_refs
 from gigrouter.validate.findings import Finding, Severity
-from gigrouter.validate.tree import AppInfo, Document
+from gigrouter.validate.tree import AppInfo, Document, relative_to_repo
 
 RULES = {
     "argocd-app-path": "A child Application syncs a path (or values file) that is not in the tree.",
@@ -203,15 +203,7 @@ def _sources(app: AppInfo) -> list[dict[str, Any]]:
 
 
 def _tree_path(ctx: Context, repo_path: str) -> str | None:
-    clean = repo_path.strip("/")
-    prefix = ctx.tree.repo_path
-    if not prefix:
-        return clean
-    if clean == prefix:
-        return ""
-    if clean.startswith(prefix + "/"):
-        return clean[len(prefix) + 1 :]
-    return None
+    return relative_to_repo(repo_path, ctx.tree.repo_path)
 
 
 def _applications(ctx: Context) -> Iterator[Finding]:
@@ -387,7 +379,8 @@ def _ordering(ctx: Context) -> Iterator[Finding]:
                 yield from _not_after(ctx, account, store)
     for template in index.pod_templates:
         owner = template.owner
-        for name in sorted(_secret_names(template)):
+        refs = list(pod_refs(template))
+        for name in sorted({r.name for r in refs if r.kind == "Secret"}):
             maker = secret_makers.get((template.namespace, name))
             if maker is not None and _same_sync(maker, owner):
                 yield from _strictly_before(
@@ -396,7 +389,7 @@ def _ordering(ctx: Context) -> Iterator[Finding]:
             secret = index.get("Secret", template.namespace, name)
             if secret is not None and _same_sync(secret, owner):
                 yield from _not_after(ctx, secret, owner)
-        for name in sorted(_config_map_names(template)):
+        for name in sorted({r.name for r in refs if r.kind == "ConfigMap"}):
             cm = index.get("ConfigMap", template.namespace, name)
             if cm is not None and _same_sync(cm, owner):
                 yield from _not_after(ctx, cm, owner)
@@ -422,42 +415,6 @@ def _ordering(ctx: Context) -> Iterator[Finding]:
                     template.owner,
                     "the migration Job must complete before the new pods start",
                 )
-
-
-def _secret_names(template: PodTemplate) -> set[str]:
-    names: set[str] = set()
-    for _, container in template.containers():
-        for env in container.get("env") or []:
-            ref = dig(env, "valueFrom", "secretKeyRef", "name")
-            if isinstance(ref, str):
-                names.add(ref)
-        for env_from in container.get("envFrom") or []:
-            ref = dig(env_from, "secretRef", "name")
-            if isinstance(ref, str):
-                names.add(ref)
-    for volume in template.spec.get("volumes") or []:
-        ref = dig(volume, "secret", "secretName")
-        if isinstance(ref, str):
-            names.add(ref)
-    return names
-
-
-def _config_map_names(template: PodTemplate) -> set[str]:
-    names: set[str] = set()
-    for _, container in template.containers():
-        for env in container.get("env") or []:
-            ref = dig(env, "valueFrom", "configMapKeyRef", "name")
-            if isinstance(ref, str):
-                names.add(ref)
-        for env_from in container.get("envFrom") or []:
-            ref = dig(env_from, "configMapRef", "name")
-            if isinstance(ref, str):
-                names.add(ref)
-    for volume in template.spec.get("volumes") or []:
-        ref = dig(volume, "configMap", "name")
-        if isinstance(ref, str):
-            names.add(ref)
-    return names
 
 
 def _strictly_before(ctx: Context, first: Document, then: Document, why: str) -> Iterator[Finding]:

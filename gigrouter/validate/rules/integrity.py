@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gigrouter.validate.context import Context, PodTemplate, dig
+from gigrouter.validate.context import Context, PodTemplate, Ref, dig, pod_refs
 from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.tree import Document
 
@@ -557,92 +557,6 @@ def _ingresses(ctx: Context) -> Iterator[Finding]:
 
 
 @dataclass(frozen=True)
-class Ref:
-    """One reference from a pod spec to a ConfigMap or Secret."""
-
-    kind: str  # ConfigMap or Secret
-    name: str
-    keys: tuple[str, ...]  # keys the reference needs (none for envFrom and whole volumes)
-    optional: bool
-    field: str
-
-
-def _item_keys(source: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(
-        _str(item.get("key"))
-        for item in _list(source.get("items"))
-        if isinstance(item, dict) and _str(item.get("key"))
-    )
-
-
-def _pod_refs(template: PodTemplate) -> Iterator[Ref]:
-    for path, container in template.containers():
-        for j, env in enumerate(_list(container.get("env"))):
-            value_from = _dict(_dict(env).get("valueFrom"))
-            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                ref = _dict(value_from.get(key))
-                if ref:
-                    yield Ref(
-                        kind,
-                        _str(ref.get("name")),
-                        (_str(ref.get("key")),) if _str(ref.get("key")) else (),
-                        ref.get("optional") is True,
-                        f"{path}.env[{j}].valueFrom.{key}",
-                    )
-        for j, env_from in enumerate(_list(container.get("envFrom"))):
-            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = _dict(_dict(env_from).get(key))
-                if ref:
-                    yield Ref(
-                        kind,
-                        _str(ref.get("name")),
-                        (),
-                        ref.get("optional") is True,
-                        f"{path}.envFrom[{j}].{key}",
-                    )
-    spec_path = template.path
-    for k, volume in enumerate(_list(template.spec.get("volumes"))):
-        volume = _dict(volume)
-        config_map = _dict(volume.get("configMap"))
-        if config_map:
-            yield Ref(
-                "ConfigMap",
-                _str(config_map.get("name")),
-                _item_keys(config_map),
-                config_map.get("optional") is True,
-                f"{spec_path}.volumes[{k}].configMap",
-            )
-        secret = _dict(volume.get("secret"))
-        if secret:
-            yield Ref(
-                "Secret",
-                _str(secret.get("secretName")),
-                _item_keys(secret),
-                secret.get("optional") is True,
-                f"{spec_path}.volumes[{k}].secret",
-            )
-        for m, source in enumerate(_list(dig(volume, "projected", "sources"))):
-            for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
-                ref = _dict(_dict(source).get(key))
-                if ref:
-                    yield Ref(
-                        kind,
-                        _str(ref.get("name")),
-                        _item_keys(ref),
-                        ref.get("optional") is True,
-                        f"{spec_path}.volumes[{k}].projected.sources[{m}].{key}",
-                    )
-    for k, pull in enumerate(_list(template.spec.get("imagePullSecrets"))):
-        yield Ref(
-            "Secret",
-            _str(_dict(pull).get("name")),
-            (),
-            False,
-            f"{spec_path}.imagePullSecrets[{k}]",
-        )
-
-
-@dataclass(frozen=True)
 class Provider:
     """Something that makes a ConfigMap or Secret exist (or adds keys to one)."""
 
@@ -771,7 +685,7 @@ def _external_secret_keys(spec: Mapping[str, Any]) -> frozenset[str] | None:
 def _pod_references(ctx: Context) -> Iterator[Finding]:
     sources = Sources(ctx)
     for template in ctx.index.pod_templates:
-        for ref in _pod_refs(template):
+        for ref in pod_refs(template):
             if ref.optional or not ref.name:
                 continue
             finding = _reference_finding(ctx, sources, template, ref)
