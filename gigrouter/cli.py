@@ -40,6 +40,10 @@ class Format(StrEnum):
     sarif = "sarif"
 
 
+EnvOption = Annotated[
+    str | None,
+    typer.Option("--env", help="Only this environment (config/environments/NAME.yaml)."),
+]
 KubernetesVersion = Annotated[
     str, typer.Option("--kubernetes-version", help="Validate against this Kubernetes version.")
 ]
@@ -70,6 +74,17 @@ def _format(report: Report, fmt: Format, path: str) -> str:
     if fmt is Format.sarif:
         return formats.to_sarif(report, all_rules(), __version__)
     return formats.to_text(report, color=sys.stdout.isatty())
+
+
+def _environment_tree(path: Path, env: str) -> Path:
+    """PATH/environments/ENV, the tree of one environment, or a usage error naming the known."""
+    tree = path / "environments" / env
+    if not tree.is_dir():
+        envs = path / "environments"
+        known = sorted(p.name for p in envs.iterdir() if p.is_dir()) if envs.is_dir() else []
+        hint = f"; known: {', '.join(known)}" if known else ""
+        raise UsageError([Problem(Location(str(tree)), f"no environment tree here{hint}")])
+    return tree
 
 
 def _parse_external(value: str) -> External:
@@ -116,16 +131,19 @@ def render(
         bool, typer.Option("--check", help="Compare a fresh render with OUT; write nothing.")
     ] = False,
     kubernetes_version: KubernetesVersion = "1.30",
+    env: EnvOption = None,
 ) -> None:
     """Render the platform config into the output directory."""
     from gigrouter.pipeline import render_to
 
     try:
         options = _options(kubernetes_version, False, [], [])
-        result = render_to(config, out, check=check, options=options)  # type: ignore[arg-type]
+        result = render_to(config, out, check=check, options=options, env=env)  # type: ignore[arg-type]
     except GigrouterError as error:
         raise _fail(error) from None
     drift = result.drift
+    if env is not None:
+        out = out / "environments" / env
     if check:
         if drift.clean:
             typer.echo(f"{out}: up to date ({len(result.tree.files)} files)")
@@ -152,6 +170,7 @@ def render(
 def validate(
     path: Annotated[Path, typer.Argument(help="The GitOps repo tree to check.")] = Path("out"),
     kubernetes_version: KubernetesVersion = "1.30",
+    env: EnvOption = None,
     output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings too (waived findings never fail).")
@@ -173,6 +192,8 @@ def validate(
 
     try:
         options = _options(kubernetes_version, strict, crd or [], external or [])
+        if env is not None:
+            path = _environment_tree(path, env)
         report = validate_path(path, options)  # type: ignore[arg-type]
     except GigrouterError as error:
         raise _fail(error) from None

@@ -29,22 +29,32 @@ KeyPath = tuple[str | int, ...]
 
 @dataclass
 class SourceMap:
-    """Maps key paths of a loaded document to the 1-based line they start on."""
+    """Maps key paths of a loaded document to the 1-based line they start on.
+
+    A merged document (an environment overlay on the base config) also records, in ``files``,
+    the file each key path came from when it is not ``file``.
+    """
 
     file: str
     lines: dict[KeyPath, int] = field(default_factory=dict)
     data: Any = None
+    files: dict[KeyPath, str] = field(default_factory=dict)
+
+    def origin(self, path: KeyPath) -> tuple[str, int]:
+        """File and line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            key = tuple(path[:end])
+            line = self.lines.get(key)
+            if line:
+                return self.files.get(key, self.file), line
+        return self.file, 0
 
     def line_of(self, path: KeyPath) -> int:
-        """The line of ``path``, or of its nearest ancestor that is in the file."""
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:end]))
-            if line:
-                return line
-        return 0
+        return self.origin(path)[1]
 
     def location(self, path: KeyPath) -> Location:
-        return Location(self.file, self.line_of(path), render_path(path, self.data))
+        file, line = self.origin(path)
+        return Location(file, line, render_path(path, self.data))
 
 
 def render_path(path: KeyPath, data: Any = None) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gigrouter.model import (
+    IN_CLUSTER,
     Application,
     Container,
     IngressSpec,
@@ -50,8 +51,20 @@ def header(config_name: str) -> str:
     )
 
 
-def plan(platform: Platform, config_name: str = "platform.yaml") -> list[Output]:
+@dataclass(frozen=True)
+class TreeSettings:
+    """How one tree of a multi-environment render differs from a plain one."""
+
+    environment: str | None = None  # None: the base platform
+    app_prefix: str = ""  # prepended to Application names that would meet in one Argo CD
+    extra_entries: tuple[str, ...] = ()  # top-level entries written beside this tree's own
+
+
+def plan(
+    platform: Platform, config_name: str = "platform.yaml", settings: TreeSettings | None = None
+) -> list[Output]:
     """Every file of the rendered tree, in a stable order."""
+    settings = settings or TreeSettings()
     head = header(config_name)
     outputs: list[Output] = []
     common = {"platform": platform, "labels": part_of(platform)}
@@ -60,7 +73,13 @@ def plan(platform: Platform, config_name: str = "platform.yaml") -> list[Output]
         Output(
             _join(root.path, root.file),
             "argocd/apps.yaml.j2",
-            {**common, "root": root, "repo_path": platform.gitops.join(root.path)},
+            {
+                **common,
+                "root": root,
+                "root_name": settings.app_prefix + root.name,
+                "in_cluster": IN_CLUSTER,
+                "repo_path": platform.gitops.join(root.path),
+            },
             header=head,
         )
     )
@@ -69,7 +88,7 @@ def plan(platform: Platform, config_name: str = "platform.yaml") -> list[Output]
             Output(
                 _join(root.path, app.file),
                 "argocd/application.yaml.j2",
-                {**common, **application_view(platform, app)},
+                {**common, **application_view(platform, app, settings.app_prefix)},
                 header=head,
             )
         )
@@ -84,9 +103,8 @@ def plan(platform: Platform, config_name: str = "platform.yaml") -> list[Output]
                     header=head,
                 )
             )
-    outputs.append(
-        Output(METADATA_FILE, None, documents=(metadata(platform, outputs),), header=head)
-    )
+    meta = metadata(platform, outputs, settings)
+    outputs.append(Output(METADATA_FILE, None, documents=(meta,), header=head))
     return sorted(outputs, key=lambda o: o.path)
 
 
@@ -101,14 +119,19 @@ def part_of(platform: Platform) -> dict[str, str]:
 # --- Argo CD ----------------------------------------------------------------------------------
 
 
-def application_view(platform: Platform, app: Application) -> dict[str, Any]:
-    """What the Application template needs, derived from the model."""
+def application_view(platform: Platform, app: Application, prefix: str = "") -> dict[str, Any]:
+    """What the Application template needs, derived from the model.
+
+    With a ``prefix`` the Application is renamed, but a chart's release name stays pinned to
+    the unprefixed name, so chart-created objects keep their names.
+    """
     gitops = platform.gitops
     sources: list[dict[str, Any]] = []
     if app.helm is not None:
         helm: dict[str, Any] = {}
-        if app.helm.release_name:
-            helm["releaseName"] = app.helm.release_name
+        release = app.helm.release_name or (app.name if prefix else None)
+        if release:
+            helm["releaseName"] = release
         if app.helm.values_in_repo and app.path is not None:
             helm["valueFiles"] = ["$values/" + gitops.join(app.path, "values.yaml")]
         if app.helm.parameters:
@@ -167,6 +190,8 @@ def application_view(platform: Platform, app: Application) -> dict[str, Any]:
         ignore.append(item)
     return {
         "app": app,
+        "app_name": prefix + app.name,
+        "destination": platform.argocd.destination(app.namespace),
         "wave": str(platform.wave_of(app.name)),
         "finalizers": [FINALIZER] if app.finalizer else [],
         "source": sources[0] if len(sources) == 1 else None,
@@ -534,13 +559,18 @@ def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any
 # --- metadata -----------------------------------------------------------------------------------
 
 
-def metadata(platform: Platform, outputs: list[Output]) -> dict[str, Any]:
+def metadata(
+    platform: Platform, outputs: list[Output], settings: TreeSettings | None = None
+) -> dict[str, Any]:
     """The tree's metadata file: what validate and publish need to know that is not a manifest.
 
     It lives at the root of the tree, outside every Application's path, so Argo CD never
     applies it. Its presence also marks a directory as written by gigrouter.
     """
-    entries = sorted({o.path.split("/", 1)[0] for o in outputs} | {METADATA_FILE})
+    settings = settings or TreeSettings()
+    entries = sorted(
+        {o.path.split("/", 1)[0] for o in outputs} | {METADATA_FILE} | set(settings.extra_entries)
+    )
     crds = [
         {"application": app.name, "groups": list(app.helm.crd_groups)}
         for app in platform.active_applications()
@@ -551,9 +581,14 @@ def metadata(platform: Platform, outputs: list[Output]) -> dict[str, Any]:
         for app in platform.active_applications()
         if app.helm is not None and app.helm.values_in_repo and app.path is not None
     ]
-    return {
+    head: dict[str, Any] = {
         "gigrouter": {"format": METADATA_FORMAT},
         "platform": platform.name,
+    }
+    if settings.environment is not None:
+        head["environment"] = settings.environment
+    return {
+        **head,
         "gitops": {
             "repoURL": platform.gitops.repo_url,
             "revision": platform.gitops.revision,
@@ -561,7 +596,8 @@ def metadata(platform: Platform, outputs: list[Output]) -> dict[str, Any]:
         },
         "argocd": {
             "namespace": platform.argocd.namespace,
-            "root": platform.argocd.root.name,
+            "instance": platform.argocd.instance,
+            "root": settings.app_prefix + platform.argocd.root.name,
             "applicationHealthCheck": platform.argocd.application_health_check,
         },
         "crds": crds,

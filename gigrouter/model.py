@@ -155,7 +155,20 @@ class RootApp(Strict):
 class ArgoCD(Strict):
     namespace: DnsLabel = "argocd"
     project: DnsSubdomain = "default"
-    destination_server: Text = IN_CLUSTER
+    destination_server: Text | None = Field(
+        default=IN_CLUSTER, description="The cluster Applications deploy to (its API URL)"
+    )
+    destination_name: DnsSubdomain | None = Field(
+        default=None,
+        description="The cluster by its Argo CD name instead (set destination_server: null)",
+    )
+    instance: DnsLabel = Field(
+        default="default",
+        description=(
+            "The Argo CD instance that manages this platform; environments that share an"
+            " instance get their Application names prefixed with the environment"
+        ),
+    )
     application_health_check: bool = Field(
         default=True,
         description=(
@@ -164,6 +177,22 @@ class ArgoCD(Strict):
         ),
     )
     root: RootApp = RootApp()
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> ArgoCD:
+        if (self.destination_server is None) == (self.destination_name is None):
+            raise ValueError(
+                "give exactly one of destination_server and destination_name (an overlay that"
+                " sets destination_name also sets destination_server: null)"
+            )
+        return self
+
+    def destination(self, namespace: str) -> dict[str, str]:
+        """An Application's spec.destination for ``namespace``."""
+        if self.destination_name is not None:
+            return {"name": self.destination_name, "namespace": namespace}
+        assert self.destination_server is not None
+        return {"server": self.destination_server, "namespace": namespace}
 
 
 # --- Argo CD applications -------------------------------------------------------------------

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from gigrouter.config import load_platform
 from gigrouter.errors import ValidationFailed
-from gigrouter.layout import plan
+from gigrouter.layout import TreeSettings, plan
 from gigrouter.model import Platform
+from gigrouter.overlay import ENVIRONMENTS_DIR, environment_names, load_environment, overlay_path
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Report
@@ -31,23 +32,92 @@ class RenderResult:
     report: Report
 
 
-def build(config: Path) -> tuple[Platform, RenderedTree]:
-    """Load the config and render the whole tree in memory."""
-    platform = load_platform(config, display=_display(config))
-    return platform, render(plan(platform, config.name))
+@dataclass(frozen=True)
+class Built:
+    """One rendered tree: the base platform (environment None) or one environment."""
+
+    environment: str | None
+    platform: Platform
+    tree: RenderedTree
+
+    @property
+    def prefix(self) -> str:
+        """Where the tree goes inside out/."""
+        return f"{ENVIRONMENTS_DIR}/{self.environment}/" if self.environment else ""
+
+
+def load_all(config: Path) -> dict[str | None, Platform]:
+    """The base platform (key None) and every environment's, loaded and checked."""
+    platforms: dict[str | None, Platform] = {None: load_platform(config, display=_display(config))}
+    for name in environment_names(config):
+        platforms[name] = load_environment(config, name, display=_display(config))
+    return platforms
+
+
+def _settings(platforms: dict[str | None, Platform], env: str | None) -> TreeSettings:
+    """Environments sharing an Argo CD instance with another tree get prefixed app names."""
+    if env is None:
+        extra = (ENVIRONMENTS_DIR,) if len(platforms) > 1 else ()
+        return TreeSettings(None, "", extra)
+    instance = platforms[env].argocd.instance
+    shared = any(p.argocd.instance == instance for k, p in platforms.items() if k != env)
+    return TreeSettings(env, f"{env}-" if shared else "")
+
+
+def build_trees(config: Path, env: str | None = None, everything: bool = False) -> list[Built]:
+    """Render in memory: the base tree (env None), one environment, or with ``everything`` the
+    base and every environment."""
+    if env is not None:
+        overlay_path(config, env)  # a clear error for an unknown name, before anything else
+    platforms = load_all(config)
+    names: list[str | None] = list(platforms) if everything else [env]
+    return [
+        Built(
+            name,
+            platforms[name],
+            render(plan(platforms[name], config.name, _settings(platforms, name))),
+        )
+        for name in names
+    ]
+
+
+def build(config: Path, env: str | None = None) -> tuple[Platform, RenderedTree]:
+    """Load the config (or one environment of it) and render that tree in memory."""
+    (built,) = build_trees(config, env)
+    return built.platform, built.tree
+
+
+def combine(trees: list[Built]) -> RenderedTree:
+    """One tree holding each environment's under environments/<name>/."""
+    files: dict[str, str] = {}
+    for built in trees:
+        files.update({built.prefix + path: text for path, text in built.tree.files.items()})
+    return RenderedTree(dict(sorted(files.items())))
 
 
 def render_to(
-    config: Path, out: Path, check: bool = False, options: Options | None = None
+    config: Path,
+    out: Path,
+    check: bool = False,
+    options: Options | None = None,
+    env: str | None = None,
 ) -> RenderResult:
     """Render ``config`` into ``out`` (atomically), or with ``check`` only compare.
 
-    The rendered tree is validated before it replaces ``out``; with errors nothing is written
-    and ValidationFailed carries the report.
+    Without ``env``, out/ receives the base platform and every environment under
+    environments/<name>/; with ``env``, only that environment's tree, in
+    out/environments/<name>/. The tree is validated before it replaces the target; with
+    errors nothing is written and ValidationFailed carries the report.
     """
+    if env is not None:
+        (built,) = build_trees(config, env)
+        out = out / built.prefix.rstrip("/")
+        platform, tree = built.platform, built.tree
+    else:
+        trees = build_trees(config, everything=True)
+        platform, tree = trees[0].platform, combine(trees)
     if not check:
         ensure_replaceable(out)
-    platform, tree = build(config)
     reports: list[Report] = []
 
     def verify(staging: Path) -> None:

@@ -131,3 +131,11 @@ def test_render_refuses_to_write_an_invalid_tree(gigrouter_exe: str, tmp_path: P
 def test_every_format_on_a_clean_tree(gigrouter_exe: str, fmt: str) -> None:
     result = run(gigrouter_exe, "validate", "out", "--format", fmt, cwd=REPO)
     assert result.returncode == 0
+
+
+def test_env_flags(gigrouter_exe: str) -> None:
+    assert run(gigrouter_exe, "render", "--env", "staging", "--check", cwd=REPO).returncode == 0
+    assert run(gigrouter_exe, "validate", "--env", "staging", cwd=REPO).returncode == 0
+    missing = run(gigrouter_exe, "validate", "--env", "prod", cwd=REPO)
+    assert missing.returncode == 2
+    assert "known: staging" in missing.stderr

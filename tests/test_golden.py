@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import DEFAULT_CONFIG, REPO
 
-from gigrouter.pipeline import build
+from gigrouter.pipeline import build_trees, combine
 from gigrouter.write import compare, write_tree
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -18,7 +18,7 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "config.yaml").is_file()
 
 
 def check_tree(config: Path, expected: Path, update: bool) -> None:
-    _, tree = build(config)
+    tree = combine(build_trees(config, everything=True))
     if update:
         write_tree(tree, expected)
         return
