@@ -18,6 +18,7 @@ from gigrouter.model import (
     IngressSpec,
     Platform,
     Resources,
+    Services,
     Workload,
 )
 
@@ -342,11 +343,58 @@ def _component_outputs(
                 {"this": ingress_view(platform, lg.ingress, None)},
             ),
         ]
+    elif app.manifests == "services" and comps.services is not None:
+        files += _services_files(platform, comps.services, labels)
     base = {**common, "namespace": app.namespace}
     return [
         Output(_join(app.path, name), template, {**base, **ctx}, header=head)
         for name, template, ctx in files
     ]
+
+
+def _services_files(
+    platform: Platform, services: Services, labels: Mapping[str, str]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """One file per web service, plus the SecretStore their ExternalSecrets read from."""
+    files: list[tuple[str, str, dict[str, Any]]] = []
+    store = services.secret_store
+    if store is not None:
+        files.append(
+            (
+                "secretstore.yaml",
+                "services/secretstore.yaml.j2",
+                {
+                    "store": store,
+                    "region": store.region or platform.aws.region,
+                    "service_account": services.service_account,
+                    "annotations": wave_annotation(store.wave),
+                },
+            )
+        )
+    for w in services.items:
+        view = workload_view(w, labels)
+        config_name, secrets_name = f"{w.name}-config", f"{w.name}-secrets"
+        extra = []
+        if w.config:
+            extra.append({"configMapRef": {"name": config_name}})
+        if w.secrets:
+            extra.append({"secretRef": {"name": secrets_name}})
+        view["container"] = {**view["container"], "env_from": view["container"]["env_from"] + extra}
+        files.append(
+            (
+                f"{w.name}.yaml",
+                "services/service.yaml.j2",
+                {
+                    "this": view,
+                    "config_name": config_name,
+                    "secrets_name": secrets_name,
+                    "store_name": store.name if store is not None else "",
+                    "support_annotations": wave_annotation(w.support_wave),
+                    "route": ingress_view(platform, w.ingress, w) if w.ingress else None,
+                },
+            )
+        )
+    return files
 
 
 def resources_view(resources: Resources | None) -> dict[str, dict[str, str]]:

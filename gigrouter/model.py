@@ -59,7 +59,7 @@ class Strict(BaseModel):
 
 
 def _file_name(value: str) -> str:
-    if not _FILE_NAME.match(value):
+    if not _FILE_NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} must be a plain file name ending in .yaml, like 'backend.yaml'"
         )
@@ -99,7 +99,7 @@ class Aws(Strict):
     @field_validator("cluster_name")
     @classmethod
     def _cluster(cls, value: str) -> str:
-        if not _CLUSTER_NAME.match(value):
+        if not _CLUSTER_NAME.fullmatch(value):
             raise ValueError(f"{value!r} is not an EKS cluster name (letters, digits, '-', '_')")
         return value
 
@@ -119,7 +119,7 @@ class Alb(Strict):
     @field_validator("group_name")
     @classmethod
     def _group(cls, value: str) -> str:
-        if not _GROUP_NAME.match(value):
+        if not _GROUP_NAME.fullmatch(value):
             raise ValueError(f"{value!r} is not an ALB group name (lower-case, digits, '-', '.')")
         return value
 
@@ -277,7 +277,7 @@ class HelmSource(Strict):
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not _CHART_VERSION.match(value):
+        if not _CHART_VERSION.fullmatch(value):
             raise ValueError(f"{value!r} is not a chart version such as '1.2.3'")
         return value
 
@@ -305,7 +305,7 @@ def _check_plain_data(value: Any) -> None:
         raise ValueError(f"{value!r} is not plain YAML data")
 
 
-ComponentName = Literal["backend", "frontend", "memcached", "logging", "observability"]
+ComponentName = Literal["backend", "frontend", "memcached", "logging", "observability", "services"]
 
 
 class Application(Strict):
@@ -614,6 +614,42 @@ class Observability(Strict):
         return value
 
 
+class WebService(Workload):
+    """A web service of the `services` component: Deployment, Service and Ingress, with its
+    configuration in a ConfigMap and its secrets read through an ExternalSecret."""
+
+    config: dict[Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$")], Text] = {}
+    secrets: list[ExternalSecretItem] = []
+    refresh_interval: Duration = "1h"
+    support_wave: Wave | None = Field(
+        default=None, description="Sync wave of its ConfigMap and ExternalSecret"
+    )
+
+
+class Services(Strict):
+    """Many web services deployed by one application, one file per service."""
+
+    secret_store: SecretStoreSpec | None = Field(
+        default=None, description="The SecretStore every service's ExternalSecret reads from"
+    )
+    service_account: DnsSubdomain | None = Field(
+        default=None, description="The ServiceAccount the SecretStore authenticates as"
+    )
+    items: list[WebService] = []
+
+    @model_validator(mode="after")
+    def _secrets_need_a_store(self) -> Services:
+        names = [s.name for s in self.items]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"service {dupes[0]!r} is defined twice")
+        if any(s.secrets for s in self.items) and self.secret_store is None:
+            raise ValueError("services with secrets need `secret_store`")
+        if self.secret_store is not None and self.service_account is None:
+            raise ValueError("`secret_store` needs `service_account` to authenticate as")
+        return self
+
+
 class Components(Strict):
     """The workloads; each is rendered only when an enabled application deploys it."""
 
@@ -622,6 +658,7 @@ class Components(Strict):
     memcached: Memcached | None = None
     logging: Logging | None = None
     observability: Observability | None = None
+    services: Services | None = None
 
 
 class External(Strict):

@@ -33,7 +33,7 @@ def environment_names(config: Path) -> list[str]:
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml") or not path.is_file():
             continue
-        if not _NAME.match(path.stem) or len(path.stem) > 40:
+        if not _NAME.fullmatch(path.stem) or len(path.stem) > 40:
             problems.append(
                 Problem(
                     Location(str(path)),

@@ -48,7 +48,7 @@ def printable(value: str) -> str:
 
 
 def dns1123_label(value: str) -> str:
-    if len(value) > 63 or not _DNS1123_LABEL.match(value):
+    if len(value) > 63 or not _DNS1123_LABEL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a DNS-1123 label: at most 63 lower-case letters, digits and '-',"
             " starting and ending with a letter or digit"
@@ -57,7 +57,7 @@ def dns1123_label(value: str) -> str:
 
 
 def dns1035_label(value: str) -> str:
-    if len(value) > 63 or not _DNS1035_LABEL.match(value):
+    if len(value) > 63 or not _DNS1035_LABEL.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a DNS-1035 label: at most 63 lower-case letters, digits and '-',"
             " starting with a letter and ending with a letter or digit"
@@ -66,7 +66,7 @@ def dns1035_label(value: str) -> str:
 
 
 def dns1123_subdomain(value: str) -> str:
-    if len(value) > 253 or not all(_DNS1123_LABEL.match(p) for p in value.split(".")):
+    if len(value) > 253 or not all(_DNS1123_LABEL.fullmatch(p) for p in value.split(".")):
         raise ValueError(
             f"{value!r} is not a DNS-1123 subdomain: lower-case labels of letters, digits and"
             " '-' joined by '.', at most 253 characters"
@@ -75,7 +75,7 @@ def dns1123_subdomain(value: str) -> str:
 
 
 def host(value: str) -> str:
-    if len(value) > 253 or not _HOST.match(value) or any(len(p) > 63 for p in value.split(".")):
+    if len(value) > 253 or not _HOST.fullmatch(value) or any(len(p) > 63 for p in value.split(".")):
         raise ValueError(
             f"{value!r} is not a host name: lower-case DNS labels joined by '.', such as"
             " 'example.com' or '*.example.com'"
@@ -92,7 +92,7 @@ def quantity_text(value: object) -> object:
 
 def quantity(value: str) -> str:
     text = value
-    if not _QUANTITY.match(text):
+    if not _QUANTITY.fullmatch(text):
         raise ValueError(
             f"{value!r} is not a Kubernetes quantity such as '100m', '0.5', '256Mi' or '2Gi'"
         )
@@ -100,13 +100,13 @@ def quantity(value: str) -> str:
 
 
 def duration(value: str) -> str:
-    if not _DURATION.match(value):
+    if not _DURATION.fullmatch(value):
         raise ValueError(f"{value!r} is not a duration such as '10s', '3m' or '1h30m'")
     return value
 
 
 def image(value: str) -> str:
-    if len(value) > 512 or not _IMAGE.match(value):
+    if len(value) > 512 or not _IMAGE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an image reference such as 'registry.example.com/team/app:1.2.3'"
         )
@@ -114,49 +114,49 @@ def image(value: str) -> str:
 
 
 def image_tag(value: str) -> str:
-    if not _TAG.match(value):
+    if not _TAG.fullmatch(value):
         raise ValueError(f"{value!r} is not an image tag (letters, digits, '_', '.', '-')")
     return value
 
 
 def url_path(value: str) -> str:
-    if len(value) > 1024 or not _PATH.match(value):
+    if len(value) > 1024 or not _PATH.fullmatch(value):
         raise ValueError(f"{value!r} is not an absolute URL path such as '/' or '/api'")
     return value
 
 
 def env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
+    if not _ENV_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid environment variable name")
     return value
 
 
 def arn(value: str) -> str:
-    if not _ARN.match(value):
+    if not _ARN.fullmatch(value):
         raise ValueError(f"{value!r} is not an AWS ARN such as 'arn:aws:acm:REGION:ACCOUNT:...'")
     return value
 
 
 def vpc_id(value: str) -> str:
-    if not _VPC.match(value):
+    if not _VPC.fullmatch(value):
         raise ValueError(f"{value!r} is not a VPC id such as 'vpc-0123456789abcdef0'")
     return value
 
 
 def region(value: str) -> str:
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise ValueError(f"{value!r} is not an AWS region such as 'eu-north-1'")
     return value
 
 
 def git_revision(value: str) -> str:
-    if not _GIT_REVISION.match(value) or ".." in value or value.endswith((".", "/", ".lock")):
+    if not _GIT_REVISION.fullmatch(value) or ".." in value or value.endswith((".", "/", ".lock")):
         raise ValueError(f"{value!r} is not a git branch, tag or commit")
     return value
 
 
 def port_name(value: str) -> str:
-    if len(value) > 15 or "--" in value or not _IANA_SVC_NAME.match(value):
+    if len(value) > 15 or "--" in value or not _IANA_SVC_NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a port name: at most 15 lower-case letters, digits and '-',"
             " with at least one letter"

@@ -131,6 +131,8 @@ def test_dump_round_trips_every_printable_string(value: str) -> None:
         (("components", "memcached", "resources", "limits", "memory"), "2GB", "quantity"),
         (("components", "backend", "env", 1, "value"), "bell\x07", "unprintable character U+0007"),
         (("domain",), "300", "is not a host name"),
+        (("components", "frontend", "name"), "frontend\n", "is not a DNS-1123 label"),
+        (("components", "backend", "image"), "redis:7\n", "is not an image reference"),
     ],
 )
 def test_constrained_values_are_rejected(path: tuple[Any, ...], value: str, message: str) -> None:

@@ -66,6 +66,9 @@ class Index:
     by_kind: dict[str, list[Document]] = field(default_factory=dict)
     pod_templates: list[PodTemplate] = field(default_factory=list)
     templates_by_namespace: dict[str, list[PodTemplate]] = field(default_factory=dict)
+    # (namespace, label key, label value) -> templates carrying that label: selectors look up
+    # their rarest equality first instead of scanning the namespace.
+    templates_by_label: dict[tuple[str, str, str], list[PodTemplate]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, documents: list[Document]) -> Index:
@@ -73,6 +76,7 @@ class Index:
         by_kind: dict[str, list[Document]] = defaultdict(list)
         templates: list[PodTemplate] = []
         by_ns: dict[str, list[PodTemplate]] = defaultdict(list)
+        by_label: dict[tuple[str, str, str], list[PodTemplate]] = defaultdict(list)
         for doc in documents:
             by_key[(doc.kind, doc.namespace, doc.name)].append(doc)
             by_kind[doc.kind].append(doc)
@@ -80,7 +84,9 @@ class Index:
             if template is not None:
                 templates.append(template)
                 by_ns[template.namespace].append(template)
-        return cls(dict(by_key), dict(by_kind), templates, dict(by_ns))
+                for key, value in template.labels.items():
+                    by_label[(template.namespace, str(key), label_text(value))].append(template)
+        return cls(dict(by_key), dict(by_kind), templates, dict(by_ns), dict(by_label))
 
     def get(self, kind: str, namespace: str, name: str) -> Document | None:
         found = self.by_key.get((kind, namespace, name))
@@ -89,6 +95,13 @@ class Index:
     def of_kind(self, *kinds: str) -> Iterator[Document]:
         for kind in kinds:
             yield from self.by_kind.get(kind, [])
+
+
+def label_text(value: Any) -> str:
+    """A label value as the API server would compare it (YAML may have read it as a number)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def pod_template(doc: Document) -> PodTemplate | None:

@@ -184,7 +184,7 @@ def _annotations(raw: Any) -> dict[str, str]:
 
 def parse_int(value: str) -> int | None:
     text = value.strip()
-    return int(text) if _INTEGER.match(text) else None
+    return int(text) if _INTEGER.fullmatch(text) else None
 
 
 def parse_listen_ports(value: str) -> tuple[dict[int, str] | None, str]:
@@ -566,7 +566,7 @@ def _check_annotations(m: Member) -> Iterator[Finding]:
                 "write a quoted integer such as '10' (lower is evaluated first)",
             )
     name = m.alb("group.name")
-    if name is not None and (not _GROUP_NAME.match(name) or len(name) > _GROUP_NAME_MAX):
+    if name is not None and (not _GROUP_NAME.fullmatch(name) or len(name) > _GROUP_NAME_MAX):
         yield bad(
             "group.name",
             f"{name!r} is not a valid group name",

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gigrouter.validate.context import Context, PodTemplate, Ref, dig, pod_refs
+from gigrouter.validate.context import Context, PodTemplate, Ref, dig, label_text, pod_refs
 from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.tree import Document
 
@@ -79,13 +79,6 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _label_value(value: Any) -> str:
-    """A label value as Kubernetes sees it (YAML may hand us a bool or a number)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
 def _where(ctx: Context, doc: Document) -> str:
     return f"{ctx.tree.prefix}{doc.file}:{doc.line}"
 
@@ -124,7 +117,7 @@ class Requirement:
             return present
         if self.operator == "DoesNotExist":
             return not present
-        value = _label_value(labels.get(self.key)) if present else None
+        value = label_text(labels.get(self.key)) if present else None
         if self.operator == "In":
             return present and value in self.values
         return not present or value not in self.values  # NotIn
@@ -176,7 +169,7 @@ def parse_selector(raw: Any, *, plain: bool = False) -> Selector | None:
     if not isinstance(match_labels, dict):
         return None
     for key, value in match_labels.items():
-        requirements.append(Requirement(str(key), "In", frozenset({_label_value(value)})))
+        requirements.append(Requirement(str(key), "In", frozenset({label_text(value)})))
     if plain:
         return Selector(tuple(requirements))
     expressions = raw.get("matchExpressions") or []
@@ -190,19 +183,24 @@ def parse_selector(raw: Any, *, plain: bool = False) -> Selector | None:
         if not isinstance(key, str) or operator not in _OPERATORS or not isinstance(values, list):
             return None
         requirements.append(
-            Requirement(key, str(operator), frozenset(_label_value(v) for v in values))
+            Requirement(key, str(operator), frozenset(label_text(v) for v in values))
         )
     return Selector(tuple(requirements))
 
 
 def _templates_matching(ctx: Context, namespace: str, selector: Selector) -> list[PodTemplate]:
-    return [
-        t for t in ctx.index.templates_by_namespace.get(namespace, []) if selector.matches(t.labels)
-    ]
+    candidates = ctx.index.templates_by_namespace.get(namespace, [])
+    for req in selector.requirements:  # start from the rarest label the selector requires
+        if req.operator == "In" and len(req.values) == 1:
+            (value,) = req.values
+            bucket = ctx.index.templates_by_label.get((namespace, req.key, value), [])
+            if len(bucket) < len(candidates):
+                candidates = bucket
+    return [t for t in candidates if selector.matches(t.labels)]
 
 
 def _labels_text(labels: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={_label_value(v)}" for k, v in labels.items()) or "no labels"
+    return ", ".join(f"{k}={label_text(v)}" for k, v in labels.items()) or "no labels"
 
 
 # --------------------------------------------------------------------------------------------
@@ -851,7 +849,7 @@ def _namespaces(ctx: Context) -> Namespaces:
 
     def carry(found: Any) -> None:
         for key, value in _dict(found).items():
-            labels[str(key)].add(_label_value(value))
+            labels[str(key)].add(label_text(value))
 
     known: set[str] = set(BUILTIN_NAMESPACES)
     for doc in ctx.index.of_kind("Namespace"):

@@ -1,0 +1,68 @@
+"""The YAML writer: every value reads back exactly, and the output is what libyaml writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigrouter import yamlio
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
+data = st.recursive(
+    leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=20
+)
+
+
+def simple_keys(value: Any) -> bool:
+    """libyaml writes keys with line breaks as complex keys; gigrouter double-quotes them."""
+    if isinstance(value, dict):
+        return all(
+            not any(ch in k for ch in "\r\n\x85\u2028\u2029") and simple_keys(v)
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return all(simple_keys(v) for v in value)
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(data)
+def test_every_value_reads_back_exactly(value: Any) -> None:
+    out = yamlio.dump(value)
+    assert yamlio.load_all(out) == ([] if value is None else [value])
+    assert out.endswith("\n") and "\r" not in out
+
+
+@settings(max_examples=400, deadline=None)
+@given(data)
+def test_output_is_what_libyaml_writes(value: Any) -> None:
+    if not simple_keys(value) or (isinstance(value, str) and yamlio.string_style(value) == "|"):
+        return
+    assert yamlio.dump(value) == yamlio.dump_with_pyyaml(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"k": "yes"}, "k: 'yes'\n"),
+        ({"k": "0755"}, "k: '0755'\n"),
+        ({"k": "1e3"}, "k: '1e3'\n"),
+        ({"k": "null"}, "k: 'null'\n"),
+        ({"k": "12:30"}, "k: '12:30'\n"),
+        ({"k": "A\n"}, "k: |\n  A\n"),
+        ({"k": "a\nb"}, "k: |-\n  a\n  b\n"),
+        ({"A\n": 1}, '"A\\n": 1\n'),
+        ({"k": "tab\there"}, 'k: "tab\\there"\n'),
+        ({"k": "\u2028"}, 'k: "\\L"\n'),
+        ({"k": "🚀"}, 'k: "\\U0001F680"\n'),
+        ({"k": {}, "l": [], "m": [[1], {"a": None}]}, "k: {}\nl: []\nm:\n- - 1\n- a: null\n"),
+        ({"x" * 1001: 1}, "? " + "x" * 1001 + "\n: 1\n"),
+    ],
+)
+def test_policy_examples(value: Any, expected: str) -> None:
+    assert yamlio.dump(value) == expected
+    assert yamlio.load_all(expected) == [value]
