@@ -20,7 +20,9 @@ def synthetic_config(services: int) -> str:
                 "wave": 2,
                 "support_wave": 1,
                 "config": {"LOG_LEVEL": "info", "SERVICE_NAME": name},
-                "secrets": [{"secret_key": "API_KEY", "remote_key": f"shop/{name}", "property": "key"}],
+                "secrets": [
+                    {"secret_key": "API_KEY", "remote_key": f"shop/{name}", "property": "key"}
+                ],
                 "resources": {
                     "requests": {"cpu": "50m", "memory": "64Mi"},
                     "limits": {"cpu": "200m", "memory": "128Mi"},
@@ -41,7 +43,10 @@ def synthetic_config(services: int) -> str:
             "cluster_name": "shop",
             "region": "eu-north-1",
             "vpc_id": "vpc-0123456789abcdef0",
-            "certificate_arn": "arn:aws:acm:eu-north-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
+            "certificate_arn": (
+                "arn:aws:acm:eu-north-1:123456789012:certificate/"
+                "11111111-2222-3333-4444-555555555555"
+            ),
         },
         "gitops": {"repo_url": "https://git.example.com/shop/gitops.git"},
         "applications": [

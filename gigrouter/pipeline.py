@@ -10,6 +10,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gigrouter.config import load_platform
 from gigrouter.errors import ValidationFailed
@@ -19,7 +20,8 @@ from gigrouter.overlay import ENVIRONMENTS_DIR, environment_names, load_environm
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Report
-from gigrouter.validate.runner import validate_path
+from gigrouter.validate.runner import validate_memory
+from gigrouter.validate.tree import MemoryFiles
 from gigrouter.write import Drift, compare, ensure_replaceable, write_tree
 
 
@@ -90,9 +92,11 @@ def build(config: Path, env: str | None = None) -> tuple[Platform, RenderedTree]
 def combine(trees: list[Built]) -> RenderedTree:
     """One tree holding each environment's under environments/<name>/."""
     files: dict[str, str] = {}
+    documents: dict[str, list[Any]] = {}
     for built in trees:
         files.update({built.prefix + path: text for path, text in built.tree.files.items()})
-    return RenderedTree(dict(sorted(files.items())))
+        documents.update({built.prefix + p: d for p, d in built.tree.documents.items()})
+    return RenderedTree(dict(sorted(files.items())), documents)
 
 
 def render_to(
@@ -118,21 +122,18 @@ def render_to(
         platform, tree = trees[0].platform, combine(trees)
     if not check:
         ensure_replaceable(out)
-    reports: list[Report] = []
-
-    def verify(staging: Path) -> None:
-        report = validate_path(staging, options)
-        reports.append(report)
-        if report.errors:
-            raise ValidationFailed(report, report.errors)
-
+    # The tree is validated as it will be written (the documents the render parsed, with the
+    # text for line numbers), before anything touches the disk.
+    report = validate_memory(MemoryFiles(tree.files, tree.documents), options)
+    if report.errors:
+        raise ValidationFailed(report, report.errors)
     if check:
         with tempfile.TemporaryDirectory(prefix="gigrouter-check-") as scratch:
             # The check renders to a real temporary tree, as a write would, then compares.
-            write_tree(tree, Path(scratch) / "tree", verify)
-            return RenderResult(platform, tree, compare(tree, out), False, reports[0])
-    drift = write_tree(tree, out, verify)
-    return RenderResult(platform, tree, drift, True, reports[0])
+            write_tree(tree, Path(scratch) / "tree")
+            return RenderResult(platform, tree, compare(tree, out), False, report)
+    drift = write_tree(tree, out)
+    return RenderResult(platform, tree, drift, True, report)
 
 
 def schema_json() -> str:

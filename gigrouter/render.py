@@ -9,9 +9,10 @@ writes them as quoted YAML flow nodes; the rendered text is then parsed and dump
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import yaml
@@ -49,9 +50,11 @@ def environment() -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class RenderedTree:
-    """Relative POSIX path -> file text, ordered by path."""
+    """Relative POSIX path -> file text, ordered by path; with the parsed documents of each
+    file when the render has them (validation then does not parse the text again)."""
 
     files: dict[str, str]
+    documents: dict[str, list[Any]] = field(default_factory=dict, compare=False)
 
     def paths(self) -> list[str]:
         return sorted(self.files)
@@ -61,10 +64,12 @@ def render(outputs: list[Output]) -> RenderedTree:
     """Render every output; a template problem is a TemplateError naming the template."""
     env = environment()
     files: dict[str, str] = {}
+    parsed: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     for out in outputs:
         if out.template is None:
             files[out.path] = yamlio.dump_all(list(out.documents), out.header)
+            parsed[out.path] = list(out.documents)
             continue
         try:
             text = env.get_template(out.template).render(**out.context)
@@ -73,6 +78,7 @@ def render(outputs: list[Output]) -> RenderedTree:
             problems.append(Problem(Location(f"templates/{out.template}"), f"{out.path}: {exc}"))
             continue
         files[out.path] = yamlio.dump_all(documents, out.header)
+        parsed[out.path] = documents
     if problems:
         raise TemplateError(problems)
-    return RenderedTree(dict(sorted(files.items())))
+    return RenderedTree(dict(sorted(files.items())), parsed)

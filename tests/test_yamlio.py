@@ -13,7 +13,9 @@ from gigrouter import yamlio
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
 data = st.recursive(
-    leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=20
+    leaf,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
+    max_leaves=20,
 )
 
 

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any, Final, TypeGuard
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from gigrouter.errors import ConfigError, Location, Problem
 from gigrouter.validate.base import SchemaError, format_path
@@ -322,7 +320,12 @@ def _crd_version_schemas(
 
 
 def compile_validator(schema: JsonSchema, registry: Any = None) -> Any:
-    """A draft 2020-12 validator for ``schema``; ``registry`` resolves cross-file ``$ref``."""
+    """A draft 2020-12 validator for ``schema``; ``registry`` resolves cross-file ``$ref``.
+
+    jsonschema is imported here, not at module load: clean documents never need it.
+    """
+    from jsonschema import Draft202012Validator
+
     if registry is None:
         return Draft202012Validator(schema)
     return Draft202012Validator(schema, registry=registry)
@@ -420,6 +423,8 @@ def _keyword_message(error: Any, keyword: str, expected: Any, value: Any) -> str
         case "exclusiveMaximum":
             return f"must be less than {expected}, got {_json(value)}"
         case "anyOf" | "oneOf":
+            from jsonschema.exceptions import best_match
+
             best = best_match(error.context) if error.context else None
             if best is None:
                 return "matches more than one allowed form"

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Final
-
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any, Final
 
 from gigrouter.validate.base import SchemaError
 from gigrouter.validate.crd import (
@@ -30,6 +27,10 @@ from gigrouter.validate.crd import (
     document_kind,
     packaged_schema,
 )
+from gigrouter.validate.fastcheck import Check, Compiler, Unsupported
+
+if TYPE_CHECKING:  # referencing/jsonschema load only when a document has errors to explain
+    from referencing import Registry
 
 SCHEMA_BASE_URI: Final = "https://schemas.gigrouter.invalid/"
 
@@ -78,6 +79,9 @@ def _referenced_files(schema: object) -> set[str]:
 def _registry_for(name: str) -> Registry[Any]:
     """A registry holding ``name`` and every file it reaches through ``$ref``, so that
     validation never has to fetch anything (the tests check that every reference exists)."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     wanted, seen = [name], set()
     while wanted:
         current = wanted.pop()
@@ -94,6 +98,29 @@ def _registry_for(name: str) -> Registry[Any]:
 @cache
 def _validator(name: str) -> Any:
     return compile_validator(_load(name), registry=_registry_for(name))
+
+
+def _resolve(ref: str, base: str) -> tuple[Mapping[str, Any], str]:
+    """A ``$ref`` between gigrouter's schema files: ``file.json#/pointer`` or ``#/pointer``."""
+    file, _, pointer = ref.partition("#")
+    file = file or base
+    node: Any = _load(file)
+    for part in (p for p in pointer.split("/") if p):
+        if not isinstance(node, Mapping) or part not in node:
+            raise Unsupported(ref)
+        node = node[part]
+    if not isinstance(node, Mapping):
+        raise Unsupported(ref)
+    return node, file
+
+
+@cache
+def _fast_check(name: str) -> Check | None:
+    """A compiled yes/no check for one kind, or None when its schema needs jsonschema."""
+    try:
+        return Compiler(_resolve).compile(_load(name), name)
+    except Unsupported:
+        return None
 
 
 class CustomKindSchemas:
@@ -119,4 +146,8 @@ class CustomKindSchemas:
         key = document_kind(doc)
         if key is None or key not in _SCHEMA_FILES:
             raise KeyError(f"no schema for {key[0]} {key[1]}" if key else "no apiVersion/kind")
-        return collect_errors(_validator(_SCHEMA_FILES[key]), doc)
+        name = _SCHEMA_FILES[key]
+        fast = _fast_check(name)
+        if fast is not None and fast(doc):
+            return []
+        return collect_errors(_validator(name), doc)

@@ -10,7 +10,12 @@ from typing import Any
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.validate.context import Context, External, Index, Options, dig
 from gigrouter.validate.findings import Finding, Report, Severity
-from gigrouter.validate.tree import Tree, environment_roots, load_tree
+from gigrouter.validate.tree import (
+    MemoryFiles,
+    Tree,
+    environment_roots,
+    load_tree,
+)
 
 WAIVER_PREFIX = "ignore-check.gigrouter.io/"
 Check = Callable[[Context], Iterable[Finding]]
@@ -143,16 +148,29 @@ def _apply_waivers(findings: list[Finding], ctx: Context) -> Iterator[Finding]:
 
 def validate_path(path: Path, options: Options | None = None) -> Report:
     """Validate the tree at ``path`` and every environments/<name>/ tree inside it."""
-    options = options or Options()
     if not path.exists():
         raise UsageError([Problem(Location(str(path)), "no such directory")])
     if not path.is_dir():
         raise UsageError([Problem(Location(str(path)), "is not a directory")])
-    report = Report()
     trees = [load_tree(path)]
     for name in environment_roots(path):
         prefix = f"environments/{name}/"
         trees.append(load_tree(path / "environments" / name, prefix=prefix))
+    return _report(trees, options or Options())
+
+
+def validate_memory(files: MemoryFiles, options: Options | None = None) -> Report:
+    """Validate a tree held in memory, as ``validate_path`` would once it is written."""
+    trees = [load_tree(Path("."), memory=files)]
+    names = files.environments()
+    for name in names:
+        prefix = f"environments/{name}/"
+        trees.append(load_tree(Path("."), prefix=prefix, memory=files.below(prefix)))
+    return _report(trees, options or Options())
+
+
+def _report(trees: list[Tree], options: Options) -> Report:
+    report = Report()
     for tree in trees:
         for finding in check_tree(tree, options):
             report.findings.append(replace(finding, file=tree.prefix + finding.file))

@@ -28,14 +28,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any, NamedTuple
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gigrouter.validate.base import SchemaError, format_path
+from gigrouter.validate.fastcheck import Check, Compiler, Unsupported
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document has errors to explain
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 __all__ = [
     "REMOVED_APIS",
@@ -301,6 +301,9 @@ def _kind_index(version_dir: str) -> Mapping[tuple[str, str], str]:
 
 @functools.cache
 def _definitions_registry(version_dir: str) -> Registry[Any]:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     definitions: dict[str, Any] = _load_json(version_dir, _DEFINITIONS)
     uri: str = definitions["$id"]
     resource: Resource[Any] = Resource.from_contents(definitions, default_specification=DRAFT202012)
@@ -310,11 +313,34 @@ def _definitions_registry(version_dir: str) -> Registry[Any]:
 
 @functools.cache
 def _validator(version_dir: str, filename: str) -> Any:
+    import jsonschema
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT202012
+
     schema: dict[str, Any] = _load_json(version_dir, filename)
     uri: str = schema["$id"]
     resource: Resource[Any] = Resource.from_contents(schema, default_specification=DRAFT202012)
     registry = _definitions_registry(version_dir).with_resource(uri, resource)
     return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+@functools.cache
+def _fast_check(version_dir: str, filename: str) -> Check | None:
+    """A compiled yes/no check for one kind, or None when its schema needs jsonschema."""
+    definitions: dict[str, Any] = _load_json(version_dir, _DEFINITIONS)["$defs"]
+
+    def resolve(ref: str, base: str) -> tuple[Mapping[str, Any], str]:
+        fragment = ref.partition("#")[2]
+        section, _, name = fragment.strip("/").partition("/")
+        if section != "$defs" or name not in definitions:
+            raise Unsupported(ref)
+        found: Mapping[str, Any] = definitions[name]
+        return found, _DEFINITIONS
+
+    try:
+        return Compiler(resolve).compile(_load_json(version_dir, filename))
+    except Unsupported:
+        return None
 
 
 def _parse_version(kubernetes_version: str) -> tuple[int, int]:
@@ -430,6 +456,8 @@ def _most_useful(context: list[ValidationError]) -> ValidationError:
     useful = [
         c for c in context if c.relative_schema_path and c.relative_schema_path[0] not in mismatched
     ]
+    from jsonschema.exceptions import best_match
+
     return best_match(useful or context)
 
 
@@ -568,6 +596,9 @@ class KubernetesSchemas:
                 f"no built-in schema for apiVersion {api_version!r} kind {kind!r} in "
                 f"Kubernetes {self.schema_version}{detail}"
             )
+        fast = _fast_check(self._dir, filename)
+        if fast is not None and fast(doc):
+            return []
         return describe_errors(_validator(self._dir, filename).iter_errors(doc))
 
     def removed_api_info(self, api_version: str, kind: str) -> ApiRemoval | None:

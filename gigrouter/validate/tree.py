@@ -137,6 +137,16 @@ class Tree:
     values_files: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     repo_path: str = ""
+    memory: MemoryFiles | None = None
+
+    def text(self, rel: str) -> str | None:
+        """The text of one file of the tree (from memory or disk), None if it is not there."""
+        if self.memory is not None:
+            return self.memory.texts.get(rel)
+        try:
+            return (self.root / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def manifests(self) -> Iterator[Document]:
         return iter(self.documents)
@@ -236,13 +246,46 @@ def _app_info(doc: Document, repo_path: str, repo_url: str | None) -> AppInfo:
     )
 
 
-def load_tree(root: Path, prefix: str = "", skip_environments: bool = True) -> Tree:
-    """Read every manifest under ``root``; environments/<name>/ trees are left to their own load."""
-    tree = Tree(root=root, prefix=prefix)
-    meta_path = root / METADATA_FILE
-    if meta_path.is_file():
+@dataclass(frozen=True)
+class MemoryFiles:
+    """A tree that is not on disk: each file's text and, when already parsed, its documents
+    (a render validates what it is about to write without reading it back)."""
+
+    texts: dict[str, str]
+    parsed: dict[str, list[Any]] = field(default_factory=dict)
+
+    def environments(self) -> list[str]:
+        """Names of environments/<name>/ trees that carry their own metadata file."""
+        suffix = "/" + METADATA_FILE
+        return sorted(
+            {
+                p.split("/")[1]
+                for p in self.texts
+                if p.startswith(ENVIRONMENTS_DIR + "/") and p.endswith(suffix) and p.count("/") == 2
+            }
+        )
+
+    def below(self, prefix: str) -> MemoryFiles:
+        """The files under ``prefix`` (a directory path ending in '/'), re-rooted there."""
+        n = len(prefix)
+        return MemoryFiles(
+            {k[n:]: v for k, v in self.texts.items() if k.startswith(prefix)},
+            {k[n:]: v for k, v in self.parsed.items() if k.startswith(prefix)},
+        )
+
+
+def load_tree(
+    root: Path, prefix: str = "", skip_environments: bool = True, memory: MemoryFiles | None = None
+) -> Tree:
+    """Read every manifest under ``root`` (or in ``memory``); environments/<name>/ trees are left
+    to their own load."""
+    tree = Tree(root=root, prefix=prefix, memory=memory)
+    meta_text = memory.texts.get(METADATA_FILE) if memory is not None else None
+    if memory is None and (root / METADATA_FILE).is_file():
+        meta_text = (root / METADATA_FILE).read_text(encoding="utf-8")
+    if meta_text is not None:
         try:
-            meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=_Loader)
+            meta = yaml.load(meta_text, Loader=_Loader)
         except yaml.YAMLError as exc:
             tree.findings.append(_yaml_finding(METADATA_FILE, exc))
             meta = None
@@ -251,18 +294,26 @@ def load_tree(root: Path, prefix: str = "", skip_environments: bool = True) -> T
             gitops = meta.get("gitops")
             if isinstance(gitops, dict) and isinstance(gitops.get("path"), str):
                 tree.repo_path = gitops["path"].strip("/")
-    for path in sorted(root.rglob("*")):
-        if not path.is_file():
+    if memory is not None:
+        listing: list[str] = sorted(memory.texts)
+        environments = set(memory.environments())
+    else:
+        listing = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        environments = set(environment_roots(root))
+    for rel in listing:
+        parts = PurePosixPath(rel).parts
+        in_environment = len(parts) > 2 and parts[0] == ENVIRONMENTS_DIR
+        if skip_environments and in_environment and parts[1] in environments:
             continue
-        rel = path.relative_to(root).as_posix()
-        if skip_environments and _in_environment(rel, root):
-            continue
-        if any(part.startswith(".") for part in PurePosixPath(rel).parts):
+        if any(part.startswith(".") for part in parts):
             continue
         tree.files.append(rel)
         if rel == METADATA_FILE or not rel.endswith(MANIFEST_SUFFIXES):
             continue
-        _read_file(tree, path, rel)
+        if memory is not None:
+            _read_text(tree, rel, memory.texts[rel], memory.parsed.get(rel))
+        else:
+            _read_file(tree, root / rel, rel)
     gitops = tree.metadata.get("gitops")
     repo_url = gitops.get("repoURL") if isinstance(gitops, dict) else None
     if not isinstance(repo_url, str):
@@ -284,15 +335,6 @@ def load_tree(root: Path, prefix: str = "", skip_environments: bool = True) -> T
     ]
     _assign_apps(tree)
     return tree
-
-
-def _in_environment(rel: str, root: Path) -> bool:
-    parts = PurePosixPath(rel).parts
-    return (
-        len(parts) > 2
-        and parts[0] == ENVIRONMENTS_DIR
-        and (root / parts[0] / parts[1] / METADATA_FILE).is_file()
-    )
 
 
 def environment_roots(root: Path) -> list[str]:
@@ -324,13 +366,18 @@ def _read_file(tree: Tree, path: Path, rel: str) -> None:
             Finding(Severity.ERROR, "yaml-invalid", "not UTF-8 text; Argo CD cannot read it", rel)
         )
         return
-    try:
-        loaded = list(yaml.load_all(text, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        tree.findings.append(_yaml_finding(rel, exc))
-        return
+    _read_text(tree, rel, text, None)
+
+
+def _read_text(tree: Tree, rel: str, text: str, parsed: list[Any] | None) -> None:
+    if parsed is None:
+        try:
+            parsed = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        except yaml.YAMLError as exc:
+            tree.findings.append(_yaml_finding(rel, exc))
+            return
     starts = _documents_with_lines(text)
-    non_empty = [d for d in loaded if d is not None]
+    non_empty = parsed
     if len(starts) != len(non_empty):  # comments-only documents and the like: best effort
         starts = (starts + [0] * len(non_empty))[: len(non_empty)]
     for data, line in zip(non_empty, starts, strict=True):

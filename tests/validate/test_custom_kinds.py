@@ -1438,6 +1438,7 @@ def test_unknown_kind_raises_key_error() -> None:
 def test_schemas_load_lazily_and_once() -> None:
     custom_kinds._load.cache_clear()
     custom_kinds._validator.cache_clear()
+    custom_kinds._fast_check.cache_clear()
     fresh = CustomKindSchemas()
     assert fresh.has_schema(ESO, "ExternalSecret")
     assert fresh.known_kinds()
@@ -1447,6 +1448,9 @@ def test_schemas_load_lazily_and_once() -> None:
     CustomKindSchemas().validate(ES_TEMPLATE)
     info = custom_kinds._load.cache_info()
     assert info.currsize == 3  # the ExternalSecret schema, common.json, objectmeta.json
+    assert custom_kinds._fast_check.cache_info().misses == 1
+    assert custom_kinds._validator.cache_info().misses == 0  # valid documents never need it
+    assert fresh.validate({**ES_MINIMAL, "spec": {"bogusField": 1}})
     assert custom_kinds._validator.cache_info().misses == 1
 
 

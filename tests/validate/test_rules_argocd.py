@@ -340,17 +340,29 @@ def test_the_rendered_platform_is_clean() -> None:
 
 def test_crd_groups_of_known_charts_without_metadata(tmp_path: Path) -> None:
     store = obj("SecretStore", "s", "be", "external-secrets.io/v1beta1", spec={"provider": {}})
-    crds_skipped = app("mon", None, "monitoring", "0", ["CreateNamespace=true"], chart="kube-prometheus-stack")
+    crds_skipped = app(
+        "mon", None, "monitoring", "0", ["CreateNamespace=true"], chart="kube-prometheus-stack"
+    )
     crds_skipped["spec"]["source"]["helm"] = {"skipCrds": True}
     files = {
         "argocd/apps.yaml": ROOT,
-        "argocd/eso.yaml": app("eso", None, "external-secrets", "3", ["CreateNamespace=true"], chart="external-secrets"),
+        "argocd/eso.yaml": app(
+            "eso", None, "external-secrets", "3", ["CreateNamespace=true"], chart="external-secrets"
+        ),
         "argocd/mon.yaml": crds_skipped,
         "argocd/be.yaml": app("be", "be", "be", "2", ["CreateNamespace=true"]),
         "be/store.yaml": store,
-        "be/monitor.yaml": obj("ServiceMonitor", "m", "be", "monitoring.coreos.com/v1", spec={"endpoints": [], "selector": {}}),
+        "be/monitor.yaml": obj(
+            "ServiceMonitor",
+            "m",
+            "be",
+            "monitoring.coreos.com/v1",
+            spec={"endpoints": [], "selector": {}},
+        ),
     }
     ctx = context(tmp_path, files)
     assert ctx.crd_groups == {"external-secrets.io": "eso", "generators.external-secrets.io": "eso"}
     findings = [f for f in argocd.check(ctx) if f.rule == "crd-order"]
-    assert [(f.rule, f.resource.kind if f.resource else "") for f in findings] == [("crd-order", "SecretStore")]
+    assert [(f.rule, f.resource.kind if f.resource else "") for f in findings] == [
+        ("crd-order", "SecretStore")
+    ]

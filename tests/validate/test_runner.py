@@ -177,3 +177,16 @@ def test_document_start_lines(text: str, lines: list[int]) -> None:
     from gigrouter.validate.tree import _documents_with_lines
 
     assert _documents_with_lines(text) == lines
+
+
+@pytest.mark.parametrize("tree", ["out", "tests/fixtures/seed"])
+def test_memory_and_disk_give_the_same_report(tree: str) -> None:
+    from gigrouter.validate.runner import validate_memory
+    from gigrouter.validate.tree import MemoryFiles
+
+    root = Path(__file__).resolve().parents[2] / tree
+    texts = {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*") if p.is_file()}
+    on_disk = validate_path(root)
+    in_memory = validate_memory(MemoryFiles(texts))
+    assert in_memory.findings == on_disk.findings
+    assert in_memory.summary() == on_disk.summary()

@@ -682,6 +682,7 @@ def _clear_caches() -> None:
         schema_module._kind_index,
         schema_module._definitions_registry,
         schema_module._validator,
+        schema_module._fast_check,
     ):
         cached.cache_clear()
 

@@ -438,11 +438,12 @@ def _chart_routes(key: str, ingress: dict[str, Any]) -> list[Route]:
 
 def _values_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Member]:
     for file in sorted(ctx.tree.values_files):
-        path = ctx.tree.root / file
+        text = ctx.tree.text(file)
+        if text is None:
+            continue
         try:
-            text = path.read_text(encoding="utf-8")
             values = yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except yaml.YAMLError:
             continue
         if not isinstance(values, dict):
             continue
