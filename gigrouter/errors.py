@@ -80,3 +80,10 @@ class ValidationFailed(GigrouterError):
             f"the rendered tree has {errors} validation error{'s' if errors != 1 else ''};"
             " nothing was written"
         )
+
+
+class PublishError(GigrouterError):
+    """Publishing failed: git could not read or push the target, or the branch holds a render
+    whose source cannot be ordered against ours (exit 1)."""
+
+    exit_code = 1

@@ -1,0 +1,481 @@
+"""Publish the rendered tree to the Git repository Argo CD watches: the CI job.
+
+The source is the HEAD commit of the config checkout. The render is validated, the target
+branch is fetched into a bare repository in a temporary directory, and the commit is built
+there with plumbing (a private index, ``write-tree``, ``commit-tree``): nothing is checked out,
+and the user's checkout is only read.
+
+What publish owns in the target: with a ``gitops.path``, everything under it; at the root, the
+top-level entries it writes now plus those its metadata file recorded last time. Inside that, the
+target becomes exactly the render; everything else is left alone.
+
+Ordering, decided before every commit: each publish commit carries ``Gigrouter-Source: <sha>``.
+The newest such trailer on the branch is placed against our source in the config repo's history
+(sources.py): a descendant of ours means a newer render is there (superseded, nothing pushed);
+ours or an ancestor means apply; anything else is refused. In the same-repo layout, config
+commits after ours on the branch mean the same as a newer trailer. Every push is a plain
+fast-forward; when it is rejected because the branch moved, publish fetches, decides again and
+retries with exponential backoff, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import yaml
+
+from gigrouter import git
+from gigrouter.config import load_platform
+from gigrouter.errors import Location, Problem, PublishError, UsageError
+from gigrouter.layout import METADATA_FILE
+from gigrouter.model import GitOps
+from gigrouter.pipeline import render_to
+from gigrouter.sources import Placement, SourceHistory
+from gigrouter.validate.context import Options
+from gigrouter.validate.findings import Report
+
+TRAILER = "Gigrouter-Source"
+DEFAULT_IDENTITY = {"user.name": "gigrouter", "user.email": "gigrouter@localhost"}
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+# Push rejections that mean "another pipeline pushed first": fetch, decide again, retry.
+_MOVED = ("fetch first", "non-fast-forward", "failed to update ref", "cannot lock ref")
+
+Notify = Callable[[str], None]
+
+
+class Outcome(Enum):
+    PUBLISHED = "published"
+    UNCHANGED = "unchanged"
+    SUPERSEDED = "superseded"
+    DRY_RUN = "dry-run"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What publish did. ``repo`` has any password in its URL replaced by ``***``;
+    ``published_source`` is what the branch held when publish decided."""
+
+    outcome: Outcome
+    source: str
+    repo: str
+    branch: str
+    path: str
+    commit: str = ""
+    published_source: str = ""
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    attempts: int = 1
+    warnings: tuple[str, ...] = ()
+    report: Report = field(default_factory=Report)
+
+
+def publish(
+    config: Path,
+    to: str | None = None,
+    branch: str | None = None,
+    message: str | None = None,
+    allow_dirty: bool = False,
+    dry_run: bool = False,
+    env: str | None = None,
+    options: Options | None = None,
+    notify: Notify | None = None,
+    attempts: int = 8,
+    backoff: float = 0.5,
+) -> PublishResult:
+    """Render ``config`` at the checkout's HEAD and publish it (see the module docstring).
+
+    Raises ConfigError or UsageError (exit 2) for the config and the arguments,
+    ValidationFailed (exit 1) when the render has errors, and PublishError (exit 1) when git
+    fails or the branch holds a render whose source cannot be ordered against ours.
+    ``notify`` receives warnings and retry notes as they happen.
+    """
+    say = notify or (lambda _line: None)
+    platform = load_platform(config)
+    gitops = _gitops_target(platform.gitops, env)
+    checkout = git.checkout_root(config)
+    source = git.head(checkout)
+    dirty = git.dirty_paths(checkout)
+    if dirty and not allow_dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise UsageError(
+            [
+                Problem(
+                    Location(str(checkout)),
+                    f"uncommitted changes ({shown}); publish renders a commit: commit them,"
+                    " or pass --allow-dirty",
+                )
+            ]
+        )
+    repo = _repo_argument(to or gitops.repo_url, checkout)
+    target_branch = branch or gitops.revision
+    if not git.valid_branch(checkout, target_branch):
+        raise UsageError([Problem(Location("--branch"), f"{target_branch!r} is not a branch name")])
+    warnings: list[str] = []
+    if target_branch != gitops.revision:
+        warnings.append(
+            f"warning: publishing to branch {target_branch!r}, but Argo CD reads"
+            f" {gitops.revision!r} (gitops.revision)"
+        )
+        say(warnings[-1])
+    with tempfile.TemporaryDirectory(prefix="gigrouter-publish-") as scratch:
+        work = Path(scratch)
+        rendered = render_to(config, work / "render", options=options)
+        target = _Target(git.init_bare(work / "gitops.git"), repo, target_branch, gitops.path)
+        files = target.store(work / "render")
+        text = _commit_message(checkout, source, message, bool(dirty), len(files))
+        history = SourceHistory(work / "source.git", checkout, source)
+        decision = _Publisher(target, history, files, text, source).run(
+            dry_run, attempts, backoff, say
+        )
+    return PublishResult(
+        outcome=decision.outcome,
+        source=source,
+        repo=git.redact(repo),
+        branch=target_branch,
+        path=gitops.path,
+        commit=decision.commit,
+        published_source=decision.published_source or "",
+        added=decision.tree.added,
+        removed=decision.tree.removed,
+        changed=decision.tree.changed,
+        attempts=decision.attempts,
+        warnings=tuple(warnings),
+        report=rendered.report,
+    )
+
+
+def _gitops_target(gitops: GitOps, env: str | None) -> GitOps:
+    """Where to publish: the config's gitops settings. Environments plug in here."""
+    if env is not None:
+        raise UsageError([Problem(Location("--env"), "environments are not supported yet")])
+    return gitops
+
+
+def _repo_argument(repo: str, checkout: Path) -> str:
+    """A local path made absolute (git runs elsewhere); the checkout itself is refused."""
+    local = Path(repo).expanduser()
+    if "://" in repo or not local.exists():
+        return repo
+    if local.resolve() == checkout.resolve():
+        raise UsageError(
+            [
+                Problem(
+                    Location("--to"),
+                    f"{repo!r} is the config checkout itself; git refuses pushes into a"
+                    " checked-out branch, so publish to its remote URL instead",
+                )
+            ]
+        )
+    return str(local.resolve())
+
+
+def _commit_message(
+    checkout: Path, source: str, message: str | None, dirty: bool, count: int
+) -> str:
+    title = (message or "").strip() or f"gigrouter: publish the render of {source[:12]}"
+    subject = git.subject(checkout, source).strip()
+    body = f"Rendered by gigrouter from {source}" + (f" ({subject})." if subject else ".")
+    body += f"\n{count} files."
+    if dirty:
+        body += "\nThe config checkout had uncommitted changes (--allow-dirty)."
+    return f"{title}\n\n{body}\n\n{TRAILER}: {source}\n"
+
+
+# --- the target branch --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """A tree built for the branch, and how it differs from the branch's tip."""
+
+    id: str = ""
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+class _Target:
+    """One branch of the GitOps repo, fetched into a temporary bare repository."""
+
+    def __init__(self, git_dir: Path, repo: str, branch: str, prefix: str) -> None:
+        self.dir = git_dir
+        self.repo = repo
+        self.branch = branch
+        self.ref = f"refs/heads/{branch}"
+        self.prefix = prefix
+        self.where = f"{branch} of {git.redact(repo)}"
+
+    def store(self, rendered: Path) -> dict[str, str]:
+        """Write every rendered file as a blob: target path -> blob id."""
+        paths = sorted(p for p in rendered.rglob("*") if p.is_file())
+        out = git.must(
+            self.dir,
+            "cannot store the render",
+            "hash-object",
+            "-w",
+            "--no-filters",
+            "--stdin-paths",
+            stdin="".join(f"{p}\n" for p in paths),
+        )
+        names = (
+            "/".join(x for x in (self.prefix, p.relative_to(rendered).as_posix()) if x)
+            for p in paths
+        )
+        return dict(zip(names, out.split(), strict=True))
+
+    def tip(self) -> str | None:
+        """The branch's commit in the remote, fetched; None when the branch does not exist."""
+        out = git.must(
+            self.dir, f"cannot read {git.redact(self.repo)}", "ls-remote", self.repo, self.ref
+        )
+        tips = [row.split("\t")[0] for row in out.splitlines() if row.endswith(f"\t{self.ref}")]
+        if not tips:
+            return None
+        if not git.exists(self.dir, tips[0]):
+            git.must(
+                self.dir,
+                f"cannot fetch {self.where}",
+                "fetch",
+                "--no-tags",
+                "--quiet",
+                self.repo,
+                f"+{self.ref}:refs/gigrouter/tip",
+            )
+        return tips[0]
+
+    def published(self, tip: str) -> str | None:
+        """The newest Gigrouter-Source on the branch; commits without one are walked past."""
+        for _, values in self._trailers(tip, only_publishes=True):
+            if values:
+                return values[-1]
+        return None
+
+    def newer_config_commits(self, tip: str, source: str) -> bool:
+        """Same-repo layout: the branch holds our source and, after it, commits that are not
+        publishes, i.e. newer config commits."""
+        if tip == source or not git.exists(self.dir, source):
+            return False
+        if not git.is_ancestor(self.dir, source, tip):
+            return False
+        return any(not values for _, values in self._trailers(f"{source}..{tip}"))
+
+    def _trailers(
+        self, revisions: str, only_publishes: bool = False
+    ) -> list[tuple[str, list[str]]]:
+        args = [
+            "log",
+            "--topo-order",
+            f"--format=%H%x00%(trailers:key={TRAILER},valueonly,separator=%x01)%x00",
+        ]
+        if only_publishes:
+            args += ["--regexp-ignore-case", f"--grep=^{TRAILER}:"]
+        out = git.must(self.dir, f"cannot read the history of {self.where}", *args, revisions, "--")
+        fields = out.split("\0")
+        return [
+            (fields[i].strip(), [v.strip() for v in fields[i + 1].split("\x01") if v.strip()])
+            for i in range(0, len(fields) - 1, 2)
+        ]
+
+    def owned(self, tip: str | None, files: dict[str, str]) -> list[str]:
+        """What publish owns: the prefix, or at the root the top-level entries it writes now
+        and those its metadata file recorded last time."""
+        if self.prefix:
+            return [self.prefix]
+        return sorted({p.split("/", 1)[0] for p in files} | self._recorded_entries(tip))
+
+    def _recorded_entries(self, tip: str | None) -> set[str]:
+        if tip is None:
+            return set()
+        done = git.run(self.dir, "cat-file", "blob", f"{tip}:{METADATA_FILE}")
+        try:
+            data = yaml.safe_load(done.stdout) if done.returncode == 0 else None
+        except yaml.YAMLError:
+            return set()
+        entries = data.get("entries") if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            return set()
+        return {
+            e
+            for e in entries
+            if isinstance(e, str) and e not in ("", ".", "..", ".git") and not set(e) & set("/\\")
+        }
+
+    def build(self, tip: str | None, files: dict[str, str]) -> _Tree:
+        """The tip's tree with what publish owns replaced by the render."""
+        env = git.environment(GIT_INDEX_FILE=str(self.dir / "gigrouter-index"))
+        start = ["read-tree", tip] if tip else ["read-tree", "--empty"]
+        git.must(self.dir, f"cannot read {self.where}", *start, env=env)
+        git.must(
+            self.dir,
+            "cannot update the index",
+            "--literal-pathspecs",
+            "rm",
+            "--cached",
+            "-r",
+            "-q",
+            "--ignore-unmatch",
+            "--",
+            *self.owned(tip, files),
+            env=env,
+        )
+        entries = "".join(f"100644 {blob}\t{path}\n" for path, blob in files.items())
+        git.must(
+            self.dir,
+            "cannot update the index",
+            "update-index",
+            "--add",
+            "--index-info",
+            stdin=entries,
+            env=env,
+        )
+        tree = git.must(self.dir, "cannot write the tree", "write-tree", env=env).strip()
+        base = f"{tip}^{{tree}}" if tip else self._empty_tree()
+        out = git.must(
+            self.dir,
+            "cannot compare trees",
+            "diff-tree",
+            "-r",
+            "--no-renames",
+            "--name-status",
+            "-z",
+            base,
+            tree,
+        )
+        added: list[str] = []
+        removed: list[str] = []
+        changed: list[str] = []
+        fields = out.split("\0")
+        for i in range(0, len(fields) - 1, 2):
+            {"A": added, "D": removed}.get(fields[i][:1], changed).append(fields[i + 1])
+        return _Tree(tree, tuple(added), tuple(removed), tuple(changed))
+
+    def _empty_tree(self) -> str:
+        return git.must(
+            self.dir,
+            "cannot write the tree",
+            "hash-object",
+            "-t",
+            "tree",
+            "-w",
+            "--stdin",
+            stdin="",
+        ).strip()
+
+    def commit(self, tree: str, tip: str | None, message: str) -> str:
+        """Commit as the runner's git identity, or as gigrouter where none is configured."""
+        identity: list[str] = []
+        for key, default in DEFAULT_IDENTITY.items():
+            variable = "GIT_COMMITTER_" + key.split(".")[1].upper()
+            configured = git.run(self.dir, "config", "--get", key).stdout.strip()
+            if not configured and not git.environment().get(variable):
+                identity += ["-c", f"{key}={default}"]
+        parents = ["-p", tip] if tip else []
+        return git.must(
+            self.dir,
+            "cannot commit",
+            *identity,
+            "commit-tree",
+            tree,
+            *parents,
+            "-F",
+            "-",
+            stdin=message,
+        ).strip()
+
+    def push(self, commit: str) -> str:
+        """'' when pushed; the reason when rejected because the branch moved. Any other
+        failure is a PublishError with git's message."""
+        done = git.run(self.dir, "push", "--porcelain", self.repo, f"{commit}:{self.ref}")
+        if done.returncode == 0:
+            return ""
+        status = next((row for row in done.stdout.splitlines() if row.startswith("!")), "")
+        reason = status.split("\t")[-1] if status else ""
+        moved = "rejected]" in reason and any(m in reason for m in _MOVED)
+        if moved or ("[remote rejected]" in reason and "cannot lock ref" in done.stderr):
+            return reason
+        what = f"cannot push to {self.where}"
+        raise git.failure(f"{what}: {reason}" if reason else what, done.stderr)
+
+
+# --- the decide / build / commit / push loop ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Decision:
+    outcome: Outcome
+    attempts: int
+    tree: _Tree = _Tree()
+    commit: str = ""
+    published_source: str | None = None
+
+
+@dataclass(frozen=True)
+class _Publisher:
+    target: _Target
+    history: SourceHistory
+    files: dict[str, str]
+    message: str
+    source: str
+
+    def run(self, dry_run: bool, attempts: int, backoff: float, say: Notify) -> _Decision:
+        reason = ""
+        for attempt in range(1, attempts + 1):
+            tip = self.target.tip()
+            if tip and self.target.newer_config_commits(tip, self.source):
+                return _Decision(Outcome.SUPERSEDED, attempt, published_source=tip)
+            published = self.target.published(tip) if tip else None
+            if published is not None and self._place(published) is Placement.NEWER:
+                return _Decision(Outcome.SUPERSEDED, attempt, published_source=published)
+            tree = self.target.build(tip, self.files)
+            if not tree.changes:
+                return _Decision(Outcome.UNCHANGED, attempt, tree, published_source=published)
+            if dry_run:
+                return _Decision(Outcome.DRY_RUN, attempt, tree, published_source=published)
+            commit = self.target.commit(tree.id, tip, self.message)
+            reason = self.target.push(commit)
+            if not reason:
+                return _Decision(Outcome.PUBLISHED, attempt, tree, commit, published)
+            if attempt < attempts:
+                delay = min(backoff * 2 ** (attempt - 1), 30.0) * random.uniform(0.5, 1.0)
+                say(
+                    f"push to {self.target.where} rejected ({reason}): deciding again in"
+                    f" {delay:.1f} s, attempt {attempt + 1} of {attempts}"
+                )
+                time.sleep(delay)
+        raise PublishError(
+            f"gave up after {attempts} attempts: every push to {self.target.where} was rejected"
+            f" because the branch had moved (last: {reason})"
+        )
+
+    def _place(self, published: str) -> Placement:
+        where = self.target.where
+        if not _SHA.match(published):
+            raise PublishError(
+                f"{where}: the newest {TRAILER} trailer, {published!r}, is not a commit id;"
+                " refusing to overwrite a render that cannot be ordered"
+            )
+        placement = self.history.place(published)
+        if placement is Placement.UNKNOWN:
+            why = "is in neither the config checkout nor its remotes"
+        elif placement is Placement.UNRELATED:
+            why = f"is neither an ancestor nor a descendant of {self.source[:12]}"
+        else:
+            return placement
+        notes = [Problem(Location(""), f"git: {note}") for note in self.history.notes]
+        detail = (
+            f"{where} holds the render of {published[:12]}, which {why};"
+            " refusing to overwrite a render that cannot be ordered"
+        )
+        raise PublishError([Problem(Location(""), detail), *notes])
