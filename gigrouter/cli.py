@@ -202,6 +202,183 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("set-image")
+def set_image(
+    component: Annotated[
+        str,
+        typer.Argument(
+            metavar="COMPONENT", help="A component with an image: backend, redis, frontend, ..."
+        ),
+    ],
+    image_or_tag: Annotated[
+        str,
+        typer.Argument(
+            metavar="IMAGE_OR_TAG",
+            help="A full image reference, or just a tag (no ':', '/' or '@') to replace the tag.",
+        ),
+    ],
+    config: ConfigOption = Path("config/platform.yaml"),
+) -> None:
+    """Set one component's image in the config, changing only that line."""
+    from gigrouter.setimage import set_image as run_set_image
+
+    try:
+        result = run_set_image(config, component, image_or_tag)
+    except GigrouterError as error:
+        raise _fail(error) from None
+    where = f"{config}:{result.line}: {result.key_path}"
+    if result.changed:
+        typer.echo(f"{where}: {result.old} → {result.new}")
+    else:
+        typer.echo(f"{where}: already {result.new}; unchanged")
+
+
+@app.command()
+def publish(
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="The repo to publish to (default: gitops.repo_url).", metavar="REPO"
+        ),
+    ] = None,
+    branch: Annotated[
+        str | None,
+        typer.Option("--branch", help="The branch (default: gitops.revision).", metavar="BRANCH"),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("--message", "-m", help="The commit's first line.", metavar="TEXT"),
+    ] = None,
+    allow_dirty: Annotated[
+        bool, typer.Option("--allow-dirty", help="Publish although the checkout has changes.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be committed; push nothing.")
+    ] = False,
+    config: ConfigOption = Path("config/platform.yaml"),
+) -> None:
+    """Commit the render of the checkout's HEAD to the repo Argo CD watches, and push it."""
+    from gigrouter.publish import Outcome
+    from gigrouter.publish import publish as run_publish
+
+    def notify(line: str) -> None:
+        typer.echo(line, err=True)
+
+    try:
+        result = run_publish(
+            config,
+            to=to,
+            branch=branch,
+            message=message,
+            allow_dirty=allow_dirty,
+            dry_run=dry_run,
+            notify=notify,
+        )
+    except GigrouterError as error:
+        raise _fail(error) from None
+    if result.report.warnings:
+        typer.echo(_format(result.report, Format.text, "render"), nl=False, err=True)
+    target = f"{result.repo} {result.branch}"
+    if result.path:
+        target += f" (under {result.path}/)"
+    source = result.source[:12]
+    summary = (
+        f"{len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed"
+    )
+    if result.outcome is Outcome.SUPERSEDED:
+        typer.echo(
+            f"superseded: {target} already holds the render of"
+            f" {result.published_source[:12]}, which is newer than {source}; nothing pushed"
+        )
+        return
+    if result.outcome is Outcome.UNCHANGED:
+        typer.echo(f"{target} already holds the render of {source}; nothing to commit")
+        return
+    if result.outcome is Outcome.DRY_RUN:
+        typer.echo(f"dry run: would commit the render of {source} to {target} ({summary})")
+    else:
+        tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+        typer.echo(
+            f"published the render of {source} to {target} as {result.commit[:12]}"
+            f" ({summary}){tries}"
+        )
+    for label, paths in (
+        ("added", result.added),
+        ("removed", result.removed),
+        ("changed", result.changed),
+    ):
+        for path in paths:
+            typer.echo(f"  {label}: {path}")
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+    mermaid = "mermaid"
+
+
+@app.command()
+def plan(
+    path: Annotated[Path, typer.Argument(help="The GitOps repo tree to plan.")] = Path("out"),
+    output: Annotated[
+        PlanFormat, typer.Option("--format", help="Output format.")
+    ] = PlanFormat.text,
+) -> None:
+    """Show the order in which Argo CD will apply the tree, with warnings where it is risky."""
+    from gigrouter import plan_formats
+    from gigrouter.plan import plan_tree
+
+    try:
+        result = plan_tree(path)
+    except GigrouterError as error:
+        raise _fail(error) from None
+    if output is PlanFormat.json:
+        typer.echo(plan_formats.to_json(result), nl=False)
+    elif output is PlanFormat.mermaid:
+        typer.echo(plan_formats.to_mermaid(result), nl=False)
+    else:
+        typer.echo(plan_formats.to_text(result), nl=False)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+
+
+@app.command()
+def diff(
+    config: ConfigOption = Path("config/platform.yaml"),
+    out: OutOption = Path("out"),
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Compare with OUT as committed at this git ref instead of OUT on disk.",
+            metavar="GIT_REF",
+        ),
+    ] = None,
+    output: Annotated[
+        DiffFormat, typer.Option("--format", help="Output format.")
+    ] = DiffFormat.text,
+) -> None:
+    """Show what a render of the config would change in OUT, per resource; exit 1 on changes."""
+    from gigrouter import diff_formats
+    from gigrouter.diff import diff_config
+
+    try:
+        result = diff_config(config, out, against)
+    except GigrouterError as error:
+        raise _fail(error) from None
+    if output is DiffFormat.markdown:
+        typer.echo(diff_formats.to_markdown(result), nl=False)
+    else:
+        typer.echo(diff_formats.to_text(result, color=sys.stdout.isatty()), nl=False)
+    if not result.clean:
+        raise typer.Exit(1)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the platform config."""
