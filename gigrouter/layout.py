@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from gigrouter.model import (
     IN_CLUSTER,
@@ -59,6 +59,11 @@ class TreeSettings:
     environment: str | None = None  # None: the base platform
     app_prefix: str = ""  # prepended to Application names that would meet in one Argo CD
     extra_entries: tuple[str, ...] = ()  # top-level entries written beside this tree's own
+    # "own": a root app-of-apps and one Application per app; "sets": the root only, the
+    # ApplicationSets come in extra_outputs; "none": no argocd/ at all (a central
+    # ApplicationSet deploys this tree's apps)
+    applications: Literal["own", "sets", "none"] = "own"
+    extra_outputs: tuple[Output, ...] = ()
 
 
 def plan(
@@ -70,29 +75,18 @@ def plan(
     outputs: list[Output] = []
     common = {"platform": platform, "labels": part_of(platform)}
     root = platform.argocd.root
-    outputs.append(
-        Output(
-            _join(root.path, root.file),
-            "argocd/apps.yaml.j2",
-            {
-                **common,
-                "root": root,
-                "root_name": settings.app_prefix + root.name,
-                "in_cluster": IN_CLUSTER,
-                "repo_path": platform.gitops.join(root.path),
-            },
-            header=head,
-        )
-    )
+    if settings.applications != "none":
+        outputs.append(_root_output(platform, settings, common, head))
     for app in platform.active_applications():
-        outputs.append(
-            Output(
-                _join(root.path, app.file),
-                "argocd/application.yaml.j2",
-                {**common, **application_view(platform, app, settings.app_prefix)},
-                header=head,
+        if settings.applications == "own":
+            outputs.append(
+                Output(
+                    _join(root.path, app.file),
+                    "argocd/application.yaml.j2",
+                    {**common, **application_view(platform, app, settings.app_prefix)},
+                    header=head,
+                )
             )
-        )
         if app.manifests is not None and app.path is not None:
             outputs.extend(_component_outputs(platform, app, common, head))
         elif app.helm is not None and app.helm.values_in_repo and app.path is not None:
@@ -104,9 +98,28 @@ def plan(
                     header=head,
                 )
             )
+    outputs.extend(settings.extra_outputs)
     meta = metadata(platform, outputs, settings)
     outputs.append(Output(METADATA_FILE, None, documents=(meta,), header=head))
     return sorted(outputs, key=lambda o: o.path)
+
+
+def _root_output(
+    platform: Platform, settings: TreeSettings, common: dict[str, Any], head: str
+) -> Output:
+    root = platform.argocd.root
+    return Output(
+        _join(root.path, root.file),
+        "argocd/apps.yaml.j2",
+        {
+            **common,
+            "root": root,
+            "root_name": settings.app_prefix + root.name,
+            "in_cluster": IN_CLUSTER,
+            "repo_path": platform.gitops.join(root.path),
+        },
+        header=head,
+    )
 
 
 def _join(*parts: str) -> str:

@@ -152,6 +152,20 @@ class RootApp(Strict):
     path: RelativeDir = "argocd"
 
 
+class ApplicationSets(Strict):
+    """Render one ApplicationSet per application, generating its Application in the base
+    platform and in every environment, instead of one app-of-apps per environment (for a
+    central Argo CD). Generated Applications are not ordered by waves."""
+
+    generator: Literal["list", "clusters"] = Field(
+        default="list",
+        description=(
+            "list: one element per environment; clusters: the clusters registered in Argo CD"
+            " with the label gigrouter.io/environment, merged with each environment's settings"
+        ),
+    )
+
+
 class ArgoCD(Strict):
     namespace: DnsLabel = "argocd"
     project: DnsSubdomain = "default"
@@ -177,6 +191,7 @@ class ArgoCD(Strict):
         ),
     )
     root: RootApp = RootApp()
+    applicationsets: ApplicationSets | None = None
 
     @model_validator(mode="after")
     def _one_destination(self) -> ArgoCD:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gigrouter.appsets import application_sets
 from gigrouter.config import load_platform
 from gigrouter.errors import ValidationFailed
 from gigrouter.layout import TreeSettings, plan
@@ -56,14 +57,28 @@ def load_all(config: Path) -> dict[str | None, Platform]:
     return platforms
 
 
-def _settings(platforms: dict[str | None, Platform], env: str | None) -> TreeSettings:
+def _prefix(platforms: dict[str | None, Platform], env: str | None) -> str:
     """Environments sharing an Argo CD instance with another tree get prefixed app names."""
     if env is None:
-        extra = (ENVIRONMENTS_DIR,) if len(platforms) > 1 else ()
-        return TreeSettings(None, "", extra)
+        return ""
     instance = platforms[env].argocd.instance
     shared = any(p.argocd.instance == instance for k, p in platforms.items() if k != env)
-    return TreeSettings(env, f"{env}-" if shared else "")
+    return f"{env}-" if shared else ""
+
+
+def _settings(
+    platforms: dict[str | None, Platform], env: str | None, config_name: str
+) -> TreeSettings:
+    extra = (ENVIRONMENTS_DIR,) if env is None and len(platforms) > 1 else ()
+    if platforms[None].argocd.applicationsets is None:
+        return TreeSettings(env, _prefix(platforms, env), extra)
+    # ApplicationSet mode: the base tree's argocd/ holds one ApplicationSet per application;
+    # environment trees carry only their manifests.
+    if env is not None:
+        return TreeSettings(env, _prefix(platforms, env), extra, applications="none")
+    plain = {k: TreeSettings(k, _prefix(platforms, k)) for k in platforms}
+    sets = tuple(application_sets(platforms, plain, config_name))
+    return TreeSettings(None, "", extra, applications="sets", extra_outputs=sets)
 
 
 def build_trees(config: Path, env: str | None = None, everything: bool = False) -> list[Built]:
@@ -77,7 +92,7 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
         Built(
             name,
             platforms[name],
-            render(plan(platforms[name], config.name, _settings(platforms, name))),
+            render(plan(platforms[name], config.name, _settings(platforms, name, config.name))),
         )
         for name in names
     ]

@@ -10,16 +10,50 @@ earlier in that order.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from gigrouter.validate.context import Context, dig, pod_refs
 from gigrouter.validate.findings import Finding, Severity
+from gigrouter.validate.syncorder import (
+    HOOK,
+    HOOK_TYPES,
+    KIND_RANK,
+    PHASES,
+    WAVE,
+    Step,
+    atoi,
+    is_hook,
+    order_key,
+    phases,
+    step,
+    sync_options,
+    wave,
+)
 from gigrouter.validate.tree import AppInfo, Document, relative_to_repo
 
+# The ordering helpers live in gigrouter.validate.syncorder (shared with `gigrouter plan`);
+# these names stay importable from here.
+__all__ = [
+    "KIND_RANK",
+    "PHASES",
+    "RULES",
+    "Step",
+    "atoi",
+    "check",
+    "is_hook",
+    "order_key",
+    "phases",
+    "step",
+    "sync_options",
+    "wave",
+]
+
 RULES = {
+    "applicationset-unordered": (
+        "ApplicationSets carry sync waves, but the Applications they generate are not ordered"
+        " by them."
+    ),
     "argocd-app-path": "A child Application syncs a path (or values file) that is not in the tree.",
     "argocd-app-namespace": "An Application is not in the namespace Argo CD runs in.",
     "namespace-missing": (
@@ -42,99 +76,7 @@ RULES = {
     "replace-with-ssa": "Replace=true takes precedence over ServerSideApply=true.",
 }
 
-HOOK = "argocd.argoproj.io/hook"
-WAVE = "argocd.argoproj.io/sync-wave"
-HELM_HOOK = "helm.sh/hook"
-HELM_WEIGHT = "helm.sh/hook-weight"
-PHASES = {"PreSync": -1, "Sync": 0, "PostSync": 1, "SyncFail": 2}
-HOOK_TYPES = {*PHASES, "Skip", "PreDelete", "PostDelete"}
-HELM_PHASES = {
-    "pre-install": "PreSync",
-    "pre-upgrade": "PreSync",
-    "post-install": "PostSync",
-    "post-upgrade": "PostSync",
-}
-# gitops-engine's kind order (from Helm's install order); other kinds rank 0, after these.
-KIND_ORDER = [
-    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
-    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap",
-    "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition",
-    "ClusterRole", "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role",
-    "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
-    "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
-    "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
-]  # fmt: skip
-KIND_RANK = {kind: i - len(KIND_ORDER) for i, kind in enumerate(KIND_ORDER)}
-_ATOI = re.compile(r"^[+-]?[0-9]+$")
 ALWAYS_THERE = {"default", "kube-system", "kube-public", "kube-node-lease"}
-
-
-def atoi(value: object) -> int | None:
-    """Go's strconv.Atoi as Argo CD uses it for waves; None where it would fail (silently)."""
-    if not isinstance(value, str) or not _ATOI.match(value):
-        return None
-    number = int(value)
-    return number if -(2**63) <= number < 2**63 else None
-
-
-@dataclass(frozen=True, order=True)
-class Step:
-    """Where an object is applied in its Application's sync: (phase, wave)."""
-
-    phase: int
-    wave: int
-
-    def describe(self) -> str:
-        phase = next(name for name, rank in PHASES.items() if rank == self.phase)
-        return f"{phase} phase, wave {self.wave}"
-
-
-def phases(doc: Document) -> list[str]:
-    """The sync phases an object runs in; [] when it is skipped or an ignored hook."""
-    ann = doc.annotations
-    if HOOK in ann:
-        types = [t.strip() for t in str(ann[HOOK]).split(",") if t.strip()]
-        known = [t for t in types if t in PHASES]
-        return known
-    if HELM_HOOK in ann and str(ann[HELM_HOOK]).strip() != "crd-install":
-        mapped = {
-            HELM_PHASES[t.strip()]
-            for t in str(ann[HELM_HOOK]).split(",")
-            if t.strip() in HELM_PHASES
-        }
-        return sorted(mapped, key=PHASES.__getitem__)
-    return ["Sync"]
-
-
-def wave(doc: Document) -> int:
-    ann = doc.annotations
-    for key in (WAVE, HELM_WEIGHT):
-        parsed = atoi(ann.get(key))
-        if parsed is not None:
-            return parsed
-    return 0
-
-
-def step(doc: Document) -> Step | None:
-    found = phases(doc)
-    return Step(PHASES[found[0]], wave(doc)) if found else None
-
-
-def order_key(doc: Document) -> tuple[int, int, int, str] | None:
-    s = step(doc)
-    if s is None:
-        return None
-    return (s.phase, s.wave, KIND_RANK.get(doc.kind, 0), doc.name)
-
-
-def is_hook(doc: Document) -> bool:
-    ann = doc.annotations
-    return HOOK in ann or (HELM_HOOK in ann and str(ann[HELM_HOOK]).strip() != "crd-install")
-
-
-def sync_options(app: AppInfo) -> set[str]:
-    options = dig(app.document, "spec", "syncPolicy", "syncOptions")
-    return {str(o) for o in options} if isinstance(options, list) else set()
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -144,6 +86,26 @@ def check(ctx: Context) -> Iterator[Finding]:
     yield from _ordering(ctx)
     yield from _crd_order(ctx)
     yield from _jobs(ctx)
+    yield from _application_sets(ctx)
+
+
+def _application_sets(ctx: Context) -> Iterator[Finding]:
+    """Waves on ApplicationSets order only the creation of the sets, never their Applications."""
+    sets = sorted(
+        (d for d in ctx.index.of_kind("ApplicationSet") if d.group == "argoproj.io"),
+        key=lambda d: (wave(d), d.file, d.line),
+    )
+    if len({wave(d) for d in sets}) < 2:
+        return
+    yield ctx.finding(
+        sets[-1],
+        Severity.WARNING,
+        "applicationset-unordered",
+        "ApplicationSets here have different sync waves, but the Applications they generate sync"
+        " on their own: a wave waits at most for the ApplicationSet object, not for the"
+        " Applications it creates, so dependencies between them are not enforced; enable"
+        " Progressive Syncs (RollingSync) or keep these applications in an app-of-apps",
+    )
 
 
 # --- annotations --------------------------------------------------------------------------
