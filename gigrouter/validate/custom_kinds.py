@@ -115,10 +115,10 @@ def _resolve(ref: str, base: str) -> tuple[Mapping[str, Any], str]:
 
 
 @cache
-def _fast_check(name: str) -> Check | None:
+def _fast_check(name: str, lazy: bool = True) -> Check | None:
     """A compiled yes/no check for one kind, or None when its schema needs jsonschema."""
     try:
-        return Compiler(_resolve).compile(_load(name), name)
+        return Compiler(_resolve, lazy).compile(_load(name), name)
     except Unsupported:
         return None
 
@@ -148,6 +148,10 @@ class CustomKindSchemas:
             raise KeyError(f"no schema for {key[0]} {key[1]}" if key else "no apiVersion/kind")
         name = _SCHEMA_FILES[key]
         fast = _fast_check(name)
-        if fast is not None and fast(doc):
-            return []
+        try:
+            if fast is not None and fast(doc):
+                return []
+        except Unsupported:
+            pass  # a lazily compiled part needs jsonschema: let it answer
+
         return collect_errors(_validator(name), doc)

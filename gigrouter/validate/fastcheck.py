@@ -68,11 +68,30 @@ def _same(a: Any, b: Any) -> bool:
 class Compiler:
     """Compiles schemas into predicates, resolving ``$ref`` through ``resolve``."""
 
-    def __init__(self, resolve: Callable[[str, str], tuple[Mapping[str, Any], str]]) -> None:
+    def __init__(
+        self, resolve: Callable[[str, str], tuple[Mapping[str, Any], str]], lazy: bool = True
+    ) -> None:
         """``resolve(ref, base)`` returns the referenced schema and the document it lives in
-        (``base`` is the document holding the ``$ref``, for relative references)."""
+        (``base`` is the document holding the ``$ref``, for relative references). With
+        ``lazy``, subschemas compile on first use, and :class:`Unsupported` can then be raised
+        by a check itself; callers treat that like a schema they cannot compile."""
         self._resolve = resolve
+        self._lazy = lazy
         self._done: dict[int, Check] = {}
+
+    def lazy(self, schema: Any, base: str) -> Check:
+        """A check compiled on its first use: most fields of a large schema (a PodSpec) never
+        occur in a document, so their subschemas are never compiled."""
+        if not self._lazy:
+            return self.compile(schema, base)
+        compiled: list[Check] = []
+
+        def check(v: Any) -> bool:
+            if not compiled:
+                compiled.append(self.compile(schema, base))
+            return compiled[0](v)
+
+        return check
 
     def compile(self, schema: Any, base: str = "") -> Check:
         if schema is True or schema == {}:
@@ -105,7 +124,7 @@ class Compiler:
                 raise Unsupported(keyword)
         if "$ref" in schema:
             target, target_base = self._resolve(str(schema["$ref"]), base)
-            checks.append(self.compile(target, target_base))
+            checks.append(self.lazy(target, target_base))
         if "type" in schema:
             names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
             checks.append(_any_type([_is_type(str(n)) for n in names]))
@@ -130,7 +149,7 @@ class Compiler:
 
     def _object(self, schema: Mapping[str, Any], base: str) -> list[Check]:
         out: list[Check] = []
-        props = {k: self.compile(s, base) for k, s in (schema.get("properties") or {}).items()}
+        props = {k: self.lazy(s, base) for k, s in (schema.get("properties") or {}).items()}
         patterns = [
             (re.compile(p), self.compile(s, base))
             for p, s in (schema.get("patternProperties") or {}).items()
@@ -174,7 +193,7 @@ class Compiler:
     def _array(self, schema: Mapping[str, Any], base: str) -> list[Check]:
         if "prefixItems" in schema or "contains" in schema:
             raise Unsupported("prefixItems/contains")
-        item = self.compile(schema["items"], base) if "items" in schema else None
+        item = self.lazy(schema["items"], base) if "items" in schema else None
         low, high = schema.get("minItems"), schema.get("maxItems")
         unique = schema.get("uniqueItems") is True
         if item is None and low is None and high is None and not unique:

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.util
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gigrouter.validate.base import SchemaError, format_path
@@ -234,7 +236,16 @@ class ApiRemoval:
 # --------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _bundle_root() -> Traversable:
+    """The schema bundle's directory, found without importing kubernetes_validate (whose
+    package import loads jsonschema and its own validator: 40 ms a command)."""
+    spec = importlib.util.find_spec(_BUNDLE_PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        candidate = Path(location) / _BUNDLE_DIR
+        if candidate.is_dir():
+            return candidate
     return resources.files(_BUNDLE_PACKAGE).joinpath(_BUNDLE_DIR)
 
 
@@ -325,8 +336,19 @@ def _validator(version_dir: str, filename: str) -> Any:
 
 
 @functools.cache
-def _fast_check(version_dir: str, filename: str) -> Check | None:
-    """A compiled yes/no check for one kind, or None when its schema needs jsonschema."""
+def _fast_check(version_dir: str, filename: str, lazy: bool = True) -> Check | None:
+    """A compiled yes/no check for one kind, or None when its schema needs jsonschema.
+
+    One compiler per schema version, so definitions shared by many kinds (ObjectMeta,
+    PodSpec) compile once."""
+    try:
+        return _compiler(version_dir, lazy).compile(_load_json(version_dir, filename))
+    except Unsupported:
+        return None
+
+
+@functools.cache
+def _compiler(version_dir: str, lazy: bool) -> Compiler:
     definitions: dict[str, Any] = _load_json(version_dir, _DEFINITIONS)["$defs"]
 
     def resolve(ref: str, base: str) -> tuple[Mapping[str, Any], str]:
@@ -337,10 +359,7 @@ def _fast_check(version_dir: str, filename: str) -> Check | None:
         found: Mapping[str, Any] = definitions[name]
         return found, _DEFINITIONS
 
-    try:
-        return Compiler(resolve).compile(_load_json(version_dir, filename))
-    except Unsupported:
-        return None
+    return Compiler(resolve, lazy)
 
 
 def _parse_version(kubernetes_version: str) -> tuple[int, int]:
@@ -597,8 +616,12 @@ class KubernetesSchemas:
                 f"Kubernetes {self.schema_version}{detail}"
             )
         fast = _fast_check(self._dir, filename)
-        if fast is not None and fast(doc):
-            return []
+        try:
+            if fast is not None and fast(doc):
+                return []
+        except Unsupported:
+            pass  # a lazily compiled part needs jsonschema: let it answer
+
         return describe_errors(_validator(self._dir, filename).iter_errors(doc))
 
     def removed_api_info(self, api_version: str, kind: str) -> ApiRemoval | None:

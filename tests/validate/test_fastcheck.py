@@ -64,7 +64,7 @@ def apply(doc: Any, path: tuple[Any, ...], action: str, value: Any) -> Any:
 def verdicts(k8s: KubernetesSchemas, doc: dict[str, Any]) -> tuple[bool, bool]:
     filename = k8s.schema_file(doc["apiVersion"], doc["kind"])
     assert filename is not None
-    fast = schema_module._fast_check(k8s._dir, filename)
+    fast = schema_module._fast_check(k8s._dir, filename, lazy=False)
     assert fast is not None, "every built-in kind compiles"
     slow = schema_module._validator(k8s._dir, filename)
     return fast(doc), not any(True for _ in slow.iter_errors(doc))
@@ -88,9 +88,30 @@ def test_same_verdict_on_every_single_field_edit() -> None:
     assert checked > 5000 and invalid > checked // 3
 
 
+def test_lazy_checks_agree_with_eager_ones() -> None:
+    k8s = KubernetesSchemas("1.30")
+    for doc in builtin_documents():
+        filename = k8s.schema_file(doc["apiVersion"], doc["kind"])
+        assert filename is not None
+        lazy = schema_module._fast_check(k8s._dir, filename)
+        eager = schema_module._fast_check(k8s._dir, filename, lazy=False)
+        assert lazy is not None and eager is not None
+        for path, action, value in list(edits(doc))[:200]:
+            if path[:1] in (("apiVersion",), ("kind",)):
+                continue
+            edited = apply(doc, path, action, value)
+            assert lazy(edited) == eager(edited)
+
+
 def test_keywords_it_does_not_know_are_refused() -> None:
     with pytest.raises(Unsupported):
         Compiler(lambda ref, base: ({}, base)).compile({"type": "object", "dependentSchemas": {}})
+    lazy = Compiler(lambda ref, base: ({}, base)).compile(
+        {"properties": {"a": {"dependentSchemas": {}}}}
+    )
+    assert lazy({"b": 1})  # never compiled: not present
+    with pytest.raises(Unsupported):
+        lazy({"a": 1})
     check = Compiler(lambda ref, base: ({"type": "integer"}, base)).compile(
         {"properties": {"n": {"$ref": "#/$defs/n"}}, "required": ["n"]}
     )
@@ -112,7 +133,7 @@ def test_custom_kinds_same_verdict_on_every_single_field_edit() -> None:
     for doc in docs:
         name = custom_kinds.schema_file(doc["apiVersion"], doc["kind"])
         assert name is not None
-        fast = custom_kinds._fast_check(name)
+        fast = custom_kinds._fast_check(name, lazy=False)
         assert fast is not None
         slow = custom_kinds._validator(name)
         for path, action, value in [((), "none", None), *edits(doc)]:

@@ -683,6 +683,7 @@ def _clear_caches() -> None:
         schema_module._definitions_registry,
         schema_module._validator,
         schema_module._fast_check,
+        schema_module._compiler,
     ):
         cached.cache_clear()
 
