@@ -19,6 +19,7 @@ from gigrouter.model import (
     Platform,
     Resources,
     Services,
+    WebService,
     Workload,
 )
 
@@ -35,14 +36,16 @@ FLUENT_BIT_CONFIG_DIR = "/fluent-bit/etc/conf"
 
 @dataclass(frozen=True)
 class Output:
-    """One file of the tree: rendered from ``template`` with ``context``, or dumped from
-    ``documents`` when ``template`` is None."""
+    """One file of the tree: rendered from ``template`` with ``context``, or, when ``template``
+    is None, dumped from ``documents`` or written as ``text`` (a file that is not YAML, such as
+    a generated README, which carries its own header)."""
 
     path: str
     template: str | None
     context: Mapping[str, Any] = field(default_factory=dict)
     documents: tuple[Any, ...] = ()
     header: str = ""
+    text: str | None = None
 
 
 def header(config_name: str) -> str:
@@ -64,6 +67,7 @@ class TreeSettings:
     # ApplicationSet deploys this tree's apps)
     applications: Literal["own", "sets", "none"] = "own"
     extra_outputs: tuple[Output, ...] = ()
+    environments: tuple[str, ...] = ()  # the environment trees beside the base (for its README)
 
 
 def plan(
@@ -77,6 +81,7 @@ def plan(
     root = platform.argocd.root
     if settings.applications != "none":
         outputs.append(_root_output(platform, settings, common, head))
+    app_files: dict[str, list[str]] = {}  # app directory -> the files rendered into it
     for app in platform.active_applications():
         if settings.applications == "own":
             outputs.append(
@@ -87,18 +92,23 @@ def plan(
                     header=head,
                 )
             )
+        own: list[Output] = []
         if app.manifests is not None and app.path is not None:
-            outputs.extend(_component_outputs(platform, app, common, head))
+            own = _component_outputs(platform, app, common, head)
         elif app.helm is not None and app.helm.values_in_repo and app.path is not None:
-            outputs.append(
+            own = [
                 Output(
                     _join(app.path, "values.yaml"),
                     "observability/values.yaml.j2",
                     {**common, "values": observability_values(platform)},
                     header=head,
                 )
-            )
+            ]
+        if app.path is not None and own:
+            app_files[app.path] = [o.path[len(app.path) + 1 :] for o in own]
+        outputs.extend(own)
     outputs.extend(settings.extra_outputs)
+    outputs.extend(_docs_outputs(platform, settings, head, app_files))
     meta = metadata(platform, outputs, settings)
     outputs.append(Output(METADATA_FILE, None, documents=(meta,), header=head))
     return sorted(outputs, key=lambda o: o.path)
@@ -124,6 +134,26 @@ def _root_output(
 
 def _join(*parts: str) -> str:
     return "/".join(p for p in parts if p)
+
+
+README = "README.md"
+
+
+def _docs_outputs(
+    platform: Platform, settings: TreeSettings, head: str, app_files: Mapping[str, list[str]]
+) -> list[Output]:
+    """The tree's README.md and one per app directory. Argo CD reads only .yaml, .yml and
+    .json files from a directory source (and a Helm source only its values files), so a README
+    inside an Application's path is never applied."""
+    # docs documents the layout with this module's views, so it is imported here, not above.
+    from gigrouter.docs import app_readme, platform_readme
+
+    outputs = [Output(README, None, text=platform_readme(platform, settings, head))]
+    for app in platform.active_applications():
+        if app.path is not None and app.path in app_files:
+            text = app_readme(platform, app, settings, app_files[app.path], head)
+            outputs.append(Output(_join(app.path, README), None, text=text))
+    return outputs
 
 
 def part_of(platform: Platform) -> dict[str, str]:
@@ -386,7 +416,7 @@ def _services_files(
         )
     for w in services.items:
         view = workload_view(w, labels)
-        config_name, secrets_name = f"{w.name}-config", f"{w.name}-secrets"
+        config_name, secrets_name = web_service_names(w)
         extra = []
         if w.config:
             extra.append({"configMapRef": {"name": config_name}})
@@ -408,6 +438,11 @@ def _services_files(
             )
         )
     return files
+
+
+def web_service_names(w: WebService) -> tuple[str, str]:
+    """The names of a web service's ConfigMap and of its ExternalSecret (and Secret)."""
+    return f"{w.name}-config", f"{w.name}-secrets"
 
 
 def resources_view(resources: Resources | None) -> dict[str, dict[str, str]]:

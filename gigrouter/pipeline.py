@@ -70,15 +70,17 @@ def _settings(
     platforms: dict[str | None, Platform], env: str | None, config_name: str
 ) -> TreeSettings:
     extra = (ENVIRONMENTS_DIR,) if env is None and len(platforms) > 1 else ()
+    # The base tree's README lists the environment trees beside it.
+    envs = tuple(k for k in platforms if k is not None) if env is None else ()
     if platforms[None].argocd.applicationsets is None:
-        return TreeSettings(env, _prefix(platforms, env), extra)
+        return TreeSettings(env, _prefix(platforms, env), extra, environments=envs)
     # ApplicationSet mode: the base tree's argocd/ holds one ApplicationSet per application;
     # environment trees carry only their manifests.
     if env is not None:
         return TreeSettings(env, _prefix(platforms, env), extra, applications="none")
     plain = {k: TreeSettings(k, _prefix(platforms, k)) for k in platforms}
     sets = tuple(application_sets(platforms, plain, config_name))
-    return TreeSettings(None, "", extra, applications="sets", extra_outputs=sets)
+    return TreeSettings(None, "", extra, applications="sets", extra_outputs=sets, environments=envs)
 
 
 def build_trees(config: Path, env: str | None = None, everything: bool = False) -> list[Built]:

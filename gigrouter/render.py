@@ -67,6 +67,9 @@ def render(outputs: list[Output]) -> RenderedTree:
     parsed: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     for out in outputs:
+        if out.text is not None:
+            files[out.path] = out.text
+            continue
         if out.template is None:
             files[out.path] = yamlio.dump_all(list(out.documents), out.header)
             parsed[out.path] = list(out.documents)

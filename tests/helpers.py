@@ -25,9 +25,12 @@ def render_text(text: str) -> RenderedTree:
 
 
 def documents(tree: RenderedTree) -> list[tuple[str, dict[str, Any]]]:
-    """(path, document) for every Kubernetes object in the tree."""
+    """(path, document) for every Kubernetes object in the tree (its YAML files; the
+    generated READMEs are Markdown)."""
     out = []
     for path, text in tree.files.items():
+        if not path.endswith((".yaml", ".yml")):
+            continue
         for doc in yaml.load_all(text, Loader=yaml.CSafeLoader):
             if isinstance(doc, dict) and "kind" in doc:
                 out.append((path, doc))

@@ -24,6 +24,7 @@ def tree() -> RenderedTree:
 
 def test_seed_file_tree(tree: RenderedTree) -> None:
     assert tree.paths() == [
+        "README.md",
         "argocd/apps.yaml",
         "argocd/aws-loadbalancer.yaml",
         "argocd/backend-app.yaml",
@@ -34,6 +35,7 @@ def test_seed_file_tree(tree: RenderedTree) -> None:
         "argocd/monitoring-helm.yaml",
         "argocd/prometheus-crds.yaml",
         "backend/ExternalSecret.yaml",
+        "backend/README.md",
         "backend/SecretStore.yaml",
         "backend/configMap.yaml",
         "backend/deployment.yaml",
@@ -42,17 +44,21 @@ def test_seed_file_tree(tree: RenderedTree) -> None:
         "backend/redis-service.yaml",
         "backend/redis.yaml",
         "backend/service.yaml",
+        "frontend/README.md",
         "frontend/deployment.yaml",
         "frontend/ingress.yaml",
         "frontend/service.yaml",
         "gigrouter-metadata.yaml",
+        "logging/README.md",
         "logging/elasticsearch.yaml",
         "logging/fluentd.yaml",
         "logging/ingress.yaml",
         "logging/kibana.yaml",
+        "memcached/README.md",
         "memcached/deployment.yaml",
         "memcached/networkpolicy.yaml",
         "memcached/service.yaml",
+        "observability/README.md",
         "observability/values.yaml",
     ]
     assert "argocd/cert-manager.yaml" not in tree.files  # disabled stays out
