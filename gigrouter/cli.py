@@ -218,16 +218,25 @@ def set_image(
         ),
     ],
     config: ConfigOption = Path("config/platform.yaml"),
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            help="Edit this environment's overlay (config/environments/NAME.yaml) instead.",
+        ),
+    ] = None,
 ) -> None:
     """Set one component's image in the config, changing only that line."""
     from gigrouter.setimage import set_image as run_set_image
 
     try:
-        result = run_set_image(config, component, image_or_tag)
+        result = run_set_image(config, component, image_or_tag, env=env)
     except GigrouterError as error:
         raise _fail(error) from None
-    where = f"{config}:{result.line}: {result.key_path}"
-    if result.changed:
+    where = f"{result.file or config}:{result.line}: {result.key_path}"
+    if result.added:
+        typer.echo(f"{where}: {result.old} → {result.new} (added to the overlay)")
+    elif result.changed:
         typer.echo(f"{where}: {result.old} → {result.new}")
     else:
         typer.echo(f"{where}: already {result.new}; unchanged")
@@ -256,6 +265,13 @@ def publish(
         bool, typer.Option("--dry-run", help="Print what would be committed; push nothing.")
     ] = False,
     config: ConfigOption = Path("config/platform.yaml"),
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            help="Publish this environment's tree to its own gitops settings instead.",
+        ),
+    ] = None,
 ) -> None:
     """Commit the render of the checkout's HEAD to the repo Argo CD watches, and push it."""
     from gigrouter.publish import Outcome
@@ -272,6 +288,7 @@ def publish(
             message=message,
             allow_dirty=allow_dirty,
             dry_run=dry_run,
+            env=env,
             notify=notify,
         )
     except GigrouterError as error:
@@ -281,7 +298,7 @@ def publish(
     target = f"{result.repo} {result.branch}"
     if result.path:
         target += f" (under {result.path}/)"
-    source = result.source[:12]
+    source = result.source[:12] + (f" (environment {env})" if env is not None else "")
     summary = (
         f"{len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed"
     )
@@ -323,12 +340,15 @@ def plan(
     output: Annotated[
         PlanFormat, typer.Option("--format", help="Output format.")
     ] = PlanFormat.text,
+    env: EnvOption = None,
 ) -> None:
     """Show the order in which Argo CD will apply the tree, with warnings where it is risky."""
     from gigrouter import plan_formats
     from gigrouter.plan import plan_tree
 
     try:
+        if env is not None:
+            path = _environment_tree(path, env)
         result = plan_tree(path)
     except GigrouterError as error:
         raise _fail(error) from None
@@ -362,13 +382,14 @@ def diff(
     output: Annotated[
         DiffFormat, typer.Option("--format", help="Output format.")
     ] = DiffFormat.text,
+    env: EnvOption = None,
 ) -> None:
     """Show what a render of the config would change in OUT, per resource; exit 1 on changes."""
     from gigrouter import diff_formats
     from gigrouter.diff import diff_config
 
     try:
-        result = diff_config(config, out, against)
+        result = diff_config(config, out, against, env=env)
     except GigrouterError as error:
         raise _fail(error) from None
     if output is DiffFormat.markdown:

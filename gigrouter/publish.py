@@ -9,6 +9,14 @@ What publish owns in the target: with a ``gitops.path``, everything under it; at
 top-level entries it writes now plus those its metadata file recorded last time. Inside that, the
 target becomes exactly the render; everything else is left alone.
 
+Environments (``env``): the environment's tree alone (``out/environments/<name>/`` of a full
+render) goes to the environment's own ``gitops`` settings (by default the base repo and branch,
+under ``<base path>/environments/<name>``). That default place is inside what a base publish
+owns, and the base publish writes the same tree there (the same render of the same source), so
+the two agree byte for byte and never undo each other. Any other place on the base's branch must
+be outside what the base publish owns, or the two would keep deleting each other's files: such
+an environment is refused. Trees that share a branch also share its ``Gigrouter-Source`` order.
+
 Ordering, decided before every commit: each publish commit carries ``Gigrouter-Source: <sha>``.
 The newest such trailer on the branch is placed against our source in the config repo's history
 (sources.py): a descendant of ours means a newer render is there (superseded, nothing pushed);
@@ -36,7 +44,8 @@ from gigrouter.config import load_platform
 from gigrouter.errors import Location, Problem, PublishError, UsageError
 from gigrouter.layout import METADATA_FILE
 from gigrouter.model import GitOps
-from gigrouter.pipeline import render_to
+from gigrouter.overlay import ENVIRONMENTS_DIR, load_environment, overlay_path
+from gigrouter.pipeline import build_trees, render_to
 from gigrouter.sources import Placement, SourceHistory
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Report
@@ -99,7 +108,7 @@ def publish(
     """
     say = notify or (lambda _line: None)
     platform = load_platform(config)
-    gitops = _gitops_target(platform.gitops, env)
+    gitops = _gitops_target(config, platform.gitops, env)
     checkout = git.checkout_root(config)
     source = git.head(checkout)
     dirty = git.dirty_paths(checkout)
@@ -127,10 +136,11 @@ def publish(
         say(warnings[-1])
     with tempfile.TemporaryDirectory(prefix="gigrouter-publish-") as scratch:
         work = Path(scratch)
-        rendered = render_to(config, work / "render", options=options)
+        rendered = render_to(config, work / "render", options=options, env=env)
+        tree = work / "render" / (f"{ENVIRONMENTS_DIR}/{env}" if env is not None else "")
         target = _Target(git.init_bare(work / "gitops.git"), repo, target_branch, gitops.path)
-        files = target.store(work / "render")
-        text = _commit_message(checkout, source, message, bool(dirty), len(files))
+        files = target.store(tree)
+        text = _commit_message(checkout, source, message, bool(dirty), len(files), env)
         history = SourceHistory(work / "source.git", checkout, source)
         decision = _Publisher(target, history, files, text, source).run(
             dry_run, attempts, backoff, say
@@ -152,11 +162,49 @@ def publish(
     )
 
 
-def _gitops_target(gitops: GitOps, env: str | None) -> GitOps:
-    """Where to publish: the config's gitops settings. Environments plug in here."""
-    if env is not None:
-        raise UsageError([Problem(Location("--env"), "environments are not supported yet")])
-    return gitops
+def _gitops_target(config: Path, gitops: GitOps, env: str | None) -> GitOps:
+    """Where to publish: the config's gitops settings, or the environment's (its overlay's, by
+    default the base repo and branch under <base path>/environments/<name>)."""
+    if env is None:
+        return gitops
+    overlay = overlay_path(config, env)  # a usage error naming the known environments
+    mine = load_environment(config, env, display=str(config)).gitops
+    if (mine.repo_url, mine.revision) != (gitops.repo_url, gitops.revision):
+        return mine
+    default = gitops.join(ENVIRONMENTS_DIR, env)
+    if mine.path == default:
+        return mine  # where the base publish writes the same tree: they agree
+    base_owns, env_owns = _owned_areas(config, gitops.path, mine.path, env)
+    clash = next((a for a in base_owns for b in env_owns if _overlap(a, b)), None)
+    if clash is not None:
+        raise UsageError(
+            [
+                Problem(
+                    Location(str(overlay), 0, "gitops.path"),
+                    f"{mine.path or '(the root)'!r} on {gitops.revision!r} of"
+                    f" {git.redact(gitops.repo_url)} overlaps {clash!r}, which the base publish"
+                    " owns; the two would keep removing each other's files. Leave gitops.path"
+                    f" unset ({default!r}) or move it outside",
+                )
+            ]
+        )
+    return mine
+
+
+def _owned_areas(config: Path, base: str, mine: str, env: str) -> tuple[list[str], list[str]]:
+    """What the base and the environment publish own on one branch: their path, or at the
+    root the top-level entries of their tree."""
+    if base and mine:
+        return [base], [mine]
+    trees = build_trees(config, everything=True)
+    top = {b.environment: sorted({p.split("/", 1)[0] for p in b.tree.files}) for b in trees}
+    base_top = top[None] + ([ENVIRONMENTS_DIR] if len(trees) > 1 else [])
+    return [base] if base else base_top, [mine] if mine else top[env]
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether two repository paths are the same or one holds the other."""
+    return a == b or a.startswith(f"{b}/") or b.startswith(f"{a}/")
 
 
 def _repo_argument(repo: str, checkout: Path) -> str:
@@ -178,11 +226,19 @@ def _repo_argument(repo: str, checkout: Path) -> str:
 
 
 def _commit_message(
-    checkout: Path, source: str, message: str | None, dirty: bool, count: int
+    checkout: Path,
+    source: str,
+    message: str | None,
+    dirty: bool,
+    count: int,
+    env: str | None = None,
 ) -> str:
-    title = (message or "").strip() or f"gigrouter: publish the render of {source[:12]}"
+    what = f"the {env} render" if env else "the render"
+    title = (message or "").strip() or f"gigrouter: publish {what} of {source[:12]}"
     subject = git.subject(checkout, source).strip()
     body = f"Rendered by gigrouter from {source}" + (f" ({subject})." if subject else ".")
+    if env:
+        body += f"\nEnvironment: {env}."
     body += f"\n{count} files."
     if dirty:
         body += "\nThe config checkout had uncommitted changes (--allow-dirty)."

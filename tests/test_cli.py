@@ -23,7 +23,7 @@ def test_render_from_another_directory(gigrouter_exe: str, tmp_path: Path) -> No
         gigrouter_exe, "render", "--config", str(DEFAULT_CONFIG), "--out", str(out), cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert "rendered 60 files" in result.stdout  # the base platform and staging
+    assert "rendered 72 files" in result.stdout  # the base platform and staging, with READMEs
     assert (out / "argocd" / "apps.yaml").read_text() == (REPO / "out/argocd/apps.yaml").read_text()
     check = run(
         gigrouter_exe,

@@ -285,7 +285,13 @@ def test_the_jenkinsfile_commits_config_and_out_together_and_retries(
     assert history[0].split("|")[0].split()[1] == rival
     assert history[1].split("|")[0].split()[1] == start
     files = git(bare, "show", "--format=", "--name-only", "main").split()
-    assert files == ["config/platform.yaml", "out/web/deployment.yaml"]
+    # the image is also listed in the generated READMEs
+    assert files == [
+        "config/platform.yaml",
+        "out/README.md",
+        "out/web/README.md",
+        "out/web/deployment.yaml",
+    ]
     assert git(bare, "show", "main", "--format=%an").splitlines()[0] == "Jenkins"
     final = git(bare, "show", "main:config/platform.yaml")
     assert f"image: registry.example.com/shop/web:{tag}" in final and "replicas: 5" in final

@@ -81,6 +81,7 @@ def test_a_removed_component_is_pruned(tmp_path: Path) -> None:
     assert result.outcome is Outcome.PUBLISHED
     assert set(result.removed) == {
         "clusters/prod/argocd/frontend.yaml",
+        "clusters/prod/web/README.md",
         "clusters/prod/web/deployment.yaml",
         "clusters/prod/web/ingress.yaml",
         "clusters/prod/web/service.yaml",
@@ -90,7 +91,7 @@ def test_a_removed_component_is_pruned(tmp_path: Path) -> None:
 
 def test_a_disabled_apps_directory_is_pruned_at_the_root(tmp_path: Path) -> None:
     world = World(tmp_path, "")
-    world.hand_commit({"README.md": "# the cluster\n"}, "a README of our own")
+    world.hand_commit({"NOTES.md": "# the cluster\n"}, "notes of our own")
     run(world, world.main)
     assert "web/deployment.yaml" in world.files()
     config = world.config_of(world.main)
@@ -99,15 +100,23 @@ def test_a_disabled_apps_directory_is_pruned_at_the_root(tmp_path: Path) -> None
     files = world.files()
     assert not [p for p in files if p.startswith("web/")]
     assert "web/service.yaml" in result.removed
-    assert files.pop("README.md") == "# the cluster\n"
+    assert files.pop("NOTES.md") == "# the cluster\n"
     assert files == render_of(config, "")
+
+
+def test_at_the_root_the_rendered_readme_replaces_a_hand_written_one(tmp_path: Path) -> None:
+    world = World(tmp_path, "")
+    world.hand_commit({"README.md": "# hand-written\n"}, "a README of our own")
+    run(world, world.main)
+    rendered = render_of(world.config_of(world.main), "")
+    assert world.files()["README.md"] == rendered["README.md"]
 
 
 @pytest.mark.parametrize("path", ["", "clusters/prod"])
 def test_files_outside_what_publish_owns_are_left_alone(tmp_path: Path, path: str) -> None:
     world = World(tmp_path, path)
     mine = {
-        "README.md": "# hand-written\n",
+        "NOTES.md": "# hand-written\n",  # at the root, README.md is the render's own
         "clusters/staging/app.yaml": "kind: ConfigMap\n",
         "docs/notes.md": "notes\n",
     }
@@ -121,7 +130,7 @@ def test_files_outside_what_publish_owns_are_left_alone(tmp_path: Path, path: st
     result = run(world, world.main)
     assert result.outcome is Outcome.PUBLISHED
     files = world.files()
-    assert files.pop("README.md") == mine["README.md"]
+    assert files.pop("NOTES.md") == mine["NOTES.md"]
     assert files.pop("clusters/staging/app.yaml") == mine["clusters/staging/app.yaml"]
     assert files.pop("docs/notes.md") == "more notes\n"
     assert files == render_of(config, path)
@@ -512,7 +521,7 @@ def test_cli_dry_run_lists_the_changes_and_pushes_nothing(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("dry run: would commit the render of")
-    assert "(0 added, 4 removed, 1 changed)" in lines[0]
+    assert "(0 added, 5 removed, 2 changed)" in lines[0]  # web/ with its README; README.md
     assert "  removed: clusters/prod/web/deployment.yaml" in lines
     assert "  changed: clusters/prod/argocd/apps.yaml" not in lines
     assert world.tip() == tip

@@ -122,8 +122,8 @@ def test_environments_still_render_after_the_edit(tmp_path: Path) -> None:
     names = [b.environment for b in build_trees(config, everything=True)]
     assert names[0] is None and len(names) >= 2
     assert numstat(DEFAULT_CONFIG, config) == "1\t1"
-    with pytest.raises(UsageError, match="environment"):
-        set_image(config, "frontend", "4", env="staging")
+    with pytest.raises(UsageError, match="no environment named 'nope'; known: staging"):
+        set_image(config, "frontend", "4", env="nope")
 
 
 # --- references ------------------------------------------------------------------------------------
