@@ -15,29 +15,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from gigrouter.plan import HELM_CHART, REMOTE_SOURCE, AppPlan, Plan, PlanStep
-from gigrouter.validate.findings import Finding, Severity
+from gigrouter.validate.findings import Severity
 
 
 def to_json(plan: Plan) -> str:
     data = {
         "steps": [s.as_dict() for s in plan.steps],
-        "warnings": [_warning(w) for w in plan.warnings],
+        "warnings": [w.as_dict() for w in plan.warnings],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def _warning(finding: Finding) -> dict[str, Any]:
-    return {
-        "severity": finding.severity.value,
-        "rule": finding.rule,
-        "message": finding.message,
-        "file": finding.file,
-        "line": finding.line,
-        "resource": finding.resource.as_dict() if finding.resource else None,
-    }
 
 
 # --- text -----------------------------------------------------------------------------------

@@ -235,34 +235,12 @@ def load_all(text: str) -> list[Any]:
 # --- the quoting filter -------------------------------------------------------------------
 
 
-def _plain_char(code: int) -> bool:
-    """Characters a YAML double-quoted scalar may carry unescaped."""
-    return (
-        0x20 <= code <= 0x7E
-        or 0xA0 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or 0x10000 <= code <= 0x10FFFF
-    )
-
-
-def _escape(value: str) -> str:
-    out = ['"']
+def _quoted(value: str) -> str:
+    """A double-quoted scalar; lone surrogates (only Python strings have them) are refused."""
     for ch in value:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif _plain_char(code):
-            out.append(ch)
-        elif 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"U+{code:04X} (a lone surrogate) cannot be written to YAML")
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02X}")
-        else:
-            out.append(f"\\u{code:04X}")
-    out.append('"')
-    return "".join(out)
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise ValueError(f"U+{ord(ch):04X} (a lone surrogate) cannot be written to YAML")
+    return _double_quoted(value)
 
 
 def flow(value: Any) -> str:
@@ -284,7 +262,7 @@ def flow(value: Any) -> str:
             raise ValueError(f"{value!r} cannot be written to YAML")
         return repr(value)
     if isinstance(value, str):
-        return _escape(value)
+        return _quoted(value)
     if isinstance(value, dict):
         items = ", ".join(f"{flow(str_key(k))}: {flow(v)}" for k, v in value.items())
         return "{" + items + "}"

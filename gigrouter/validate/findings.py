@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -50,6 +51,17 @@ class Finding:
     line: int = 0
     resource: Resource | None = None
     waived_because: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as reports write it (``--format json``, plan's warnings)."""
+        return {
+            "severity": self.severity.value,
+            "rule": self.rule,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "resource": self.resource.as_dict() if self.resource is not None else None,
+        }
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.severity.rank, self.rule, self.message)

@@ -133,21 +133,10 @@ def summary_line(report: Report) -> str:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def _finding_dict(finding: Finding) -> dict[str, Any]:
-    return {
-        "severity": finding.severity.value,
-        "rule": finding.rule,
-        "message": finding.message,
-        "file": finding.file,
-        "line": finding.line,
-        "resource": finding.resource.as_dict() if finding.resource is not None else None,
-    }
-
-
 def to_json(report: Report) -> str:
     """The whole report as one JSON object, findings sorted, indent 2, trailing newline."""
     document = {
-        "findings": [_finding_dict(finding) for finding in report.sorted()],
+        "findings": [finding.as_dict() for finding in report.sorted()],
         "summary": report.summary(),
     }
     return json.dumps(document, indent=2) + "\n"
