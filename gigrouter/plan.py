@@ -46,12 +46,13 @@ from gigrouter.validate.syncorder import (
     sync_options,
     wave,
 )
-from gigrouter.validate.tree import AppInfo, Document, Tree, load_tree
+from gigrouter.validate.tree import AppInfo, Document, Tree, load_tree, relative_to_repo
 
 # Validate rules whose findings say something about the order (or what is left out of it).
 PLAN_RULES = frozenset(
     {
         "app-wave-unwaited",
+        "applicationset-unordered",
         "apply-order",
         "crd-order",
         "document-incomplete",
@@ -433,9 +434,48 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _set_paths(tree: Tree) -> dict[str, str]:
+    """Directories that ApplicationSets' list elements sync (tree-relative) -> the set's name.
+
+    Their Applications are generated at run time, so plan cannot order them; it says so
+    through the applicationset-unordered rule instead of calling these files unsynced."""
+    paths: dict[str, str] = {}
+    for doc in tree.documents:
+        if doc.kind != "ApplicationSet" or doc.group != "argoproj.io":
+            continue
+        stack = list(doc.spec.get("generators") or [])
+        while stack:
+            generator = stack.pop()
+            if not isinstance(generator, dict):
+                continue
+            for nested in ("matrix", "merge"):
+                inner = generator.get(nested)
+                if isinstance(inner, dict):
+                    stack.extend(inner.get("generators") or [])
+            elements = (
+                generator.get("list", {}).get("elements")
+                if isinstance(generator.get("list"), dict)
+                else None
+            )
+            for element in elements or []:
+                spec = element.get("spec") if isinstance(element, dict) else None
+                sources: list[Any] = []
+                if isinstance(spec, dict):
+                    sources = spec.get("sources") or [spec.get("source")]
+                for source in sources:
+                    if isinstance(source, dict) and isinstance(source.get("path"), str):
+                        rel = relative_to_repo(source["path"], tree.repo_path)
+                        if rel is not None:
+                            paths[rel] = doc.name
+    return paths
+
+
 def _not_synced(tree: Tree) -> list[Finding]:
     out = []
+    set_paths = _set_paths(tree)
     for doc in tree.documents:
+        if doc.app is None and doc.file.rpartition("/")[0] in set_paths:
+            continue  # synced by an Application an ApplicationSet generates
         if doc.app is None:
             if doc.kind == "Application" and doc.group == "argoproj.io":
                 continue  # an app nothing syncs is still planned, as a root

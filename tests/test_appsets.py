@@ -107,3 +107,13 @@ def test_sets_pass_the_upstream_crd(tmp_path: Path, shared_crds: Path) -> None:
     for doc in sets:
         assert upstream.validate(doc) == []
         assert CustomKindSchemas().validate(doc) == []
+
+
+def test_plan_says_generated_applications_are_not_ordered(tmp_path: Path) -> None:
+    from gigrouter.pipeline import render_to
+    from gigrouter.plan import plan_tree
+
+    out = tmp_path / "out"
+    render_to(config_with(tmp_path, "list"), out)
+    plan = plan_tree(out)
+    assert [w.rule for w in plan.warnings] == ["applicationset-unordered"]
