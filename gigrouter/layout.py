@@ -697,6 +697,13 @@ def metadata(
             "applicationHealthCheck": platform.argocd.application_health_check,
         },
         "crds": crds,
+        # what each Application depends on in the config (plan draws these; validate and
+        # plan infer the rest from the tree)
+        "dependsOn": {
+            settings.app_prefix + app.name: [settings.app_prefix + d for d in app.depends_on]
+            for app in platform.active_applications()
+            if app.depends_on
+        },
         "valuesFiles": values_files,
         "externals": [
             {

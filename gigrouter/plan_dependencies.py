@@ -1,6 +1,7 @@
 """What each Application needs from another, as far as the tree shows it (for plan's diagram).
 
-Inferred, never declared: an app whose objects use API groups another app's chart or CRDs
+Declared dependencies come from the metadata file (the config's ``depends_on``); the others are
+inferred: an app whose objects use API groups another app's chart or CRDs
 install; an app with ALB Ingresses (or ALB Ingress values) and the app installing the AWS Load
 Balancer Controller; an app whose Ingress or strings reach a Service of another app (a Helm
 release's Services by their release-name prefix); the app behind a NetworkPolicy and the
@@ -47,6 +48,11 @@ def app_dependencies(tree: Tree, crd_groups: dict[str, str]) -> list[Dependency]
         if before and after and before != after:
             found.setdefault((before, after), set()).add(why)
 
+    declared = tree.metadata.get("dependsOn")
+    if isinstance(declared, dict):
+        for after, befores in declared.items():
+            for before in befores if isinstance(befores, list) else []:
+                need(str(before), str(after), "depends_on in the config")
     groups = dict(crd_groups)
     for doc in tree.documents:
         if doc.kind == "CustomResourceDefinition" and doc.app is not None:

@@ -489,6 +489,8 @@ def test_metadata_file(tree: RenderedTree) -> None:
     groups = {g for entry in meta["crds"] for g in entry["groups"]}
     assert {"monitoring.coreos.com", "external-secrets.io", "elbv2.k8s.aws"} <= groups
     assert meta["entries"] == sorted({p.split("/")[0] for p in tree.files})
+    assert meta["dependsOn"]["frontend"] == ["backend"]
+    assert meta["dependsOn"]["backend"] == ["external-secrets", "memcached"]
 
 
 def test_annotation_and_label_values_are_strings(tree: RenderedTree) -> None:
