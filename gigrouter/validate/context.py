@@ -147,88 +147,89 @@ class Ref:
 
 def _item_keys(source: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(
-        _as_str(item.get("key"))
-        for item in _as_list(source.get("items"))
-        if isinstance(item, dict) and _as_str(item.get("key"))
+        as_str(item.get("key"))
+        for item in as_list(source.get("items"))
+        if isinstance(item, dict) and as_str(item.get("key"))
     )
 
 
 def pod_refs(template: PodTemplate) -> Iterator[Ref]:
     for path, container in template.containers():
-        for j, env in enumerate(_as_list(container.get("env"))):
-            value_from = _as_dict(_as_dict(env).get("valueFrom"))
+        for j, env in enumerate(as_list(container.get("env"))):
+            value_from = as_dict(as_dict(env).get("valueFrom"))
             for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                ref = _as_dict(value_from.get(key))
+                ref = as_dict(value_from.get(key))
                 if ref:
                     yield Ref(
                         kind,
-                        _as_str(ref.get("name")),
-                        (_as_str(ref.get("key")),) if _as_str(ref.get("key")) else (),
+                        as_str(ref.get("name")),
+                        (as_str(ref.get("key")),) if as_str(ref.get("key")) else (),
                         ref.get("optional") is True,
                         f"{path}.env[{j}].valueFrom.{key}",
                     )
-        for j, env_from in enumerate(_as_list(container.get("envFrom"))):
+        for j, env_from in enumerate(as_list(container.get("envFrom"))):
             for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = _as_dict(_as_dict(env_from).get(key))
+                ref = as_dict(as_dict(env_from).get(key))
                 if ref:
                     yield Ref(
                         kind,
-                        _as_str(ref.get("name")),
+                        as_str(ref.get("name")),
                         (),
                         ref.get("optional") is True,
                         f"{path}.envFrom[{j}].{key}",
                     )
     spec_path = template.path
-    for k, volume in enumerate(_as_list(template.spec.get("volumes"))):
-        volume = _as_dict(volume)
-        config_map = _as_dict(volume.get("configMap"))
+    for k, volume in enumerate(as_list(template.spec.get("volumes"))):
+        volume = as_dict(volume)
+        config_map = as_dict(volume.get("configMap"))
         if config_map:
             yield Ref(
                 "ConfigMap",
-                _as_str(config_map.get("name")),
+                as_str(config_map.get("name")),
                 _item_keys(config_map),
                 config_map.get("optional") is True,
                 f"{spec_path}.volumes[{k}].configMap",
             )
-        secret = _as_dict(volume.get("secret"))
+        secret = as_dict(volume.get("secret"))
         if secret:
             yield Ref(
                 "Secret",
-                _as_str(secret.get("secretName")),
+                as_str(secret.get("secretName")),
                 _item_keys(secret),
                 secret.get("optional") is True,
                 f"{spec_path}.volumes[{k}].secret",
             )
-        for m, source in enumerate(_as_list(dig(volume, "projected", "sources"))):
+        for m, source in enumerate(as_list(dig(volume, "projected", "sources"))):
             for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
-                ref = _as_dict(_as_dict(source).get(key))
+                ref = as_dict(as_dict(source).get(key))
                 if ref:
                     yield Ref(
                         kind,
-                        _as_str(ref.get("name")),
+                        as_str(ref.get("name")),
                         _item_keys(ref),
                         ref.get("optional") is True,
                         f"{spec_path}.volumes[{k}].projected.sources[{m}].{key}",
                     )
-    for k, pull in enumerate(_as_list(template.spec.get("imagePullSecrets"))):
+    for k, pull in enumerate(as_list(template.spec.get("imagePullSecrets"))):
         yield Ref(
             "Secret",
-            _as_str(_as_dict(pull).get("name")),
+            as_str(as_dict(pull).get("name")),
             (),
             False,
             f"{spec_path}.imagePullSecrets[{k}]",
         )
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else an empty one (manifests may hold anything)."""
     return value if isinstance(value, dict) else {}
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _as_str(value: Any) -> str:
+def as_str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 

@@ -15,7 +15,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gigrouter.validate.context import Context, PodTemplate, Ref, dig, label_text, pod_refs
+from gigrouter.validate.context import (
+    Context,
+    PodTemplate,
+    Ref,
+    as_dict,
+    as_list,
+    as_str,
+    dig,
+    label_text,
+    pod_refs,
+)
 from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.tree import Document
 
@@ -65,18 +75,6 @@ def check(ctx: Context) -> Iterator[Finding]:
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def _where(ctx: Context, doc: Document) -> str:
@@ -285,14 +283,14 @@ class ContainerPort:
 
 def _container_ports(container: Mapping[str, Any]) -> list[ContainerPort]:
     out: list[ContainerPort] = []
-    for port in _list(container.get("ports")):
+    for port in as_list(container.get("ports")):
         if not isinstance(port, dict):
             continue
         number = port.get("containerPort")
         if isinstance(number, bool) or not isinstance(number, int):
             continue
         out.append(
-            ContainerPort(number, _str(port.get("name")), _str(port.get("protocol")) or "TCP")
+            ContainerPort(number, as_str(port.get("name")), as_str(port.get("protocol")) or "TCP")
         )
     return out
 
@@ -303,7 +301,7 @@ def _serving_ports(template: PodTemplate) -> Iterator[tuple[str, ContainerPort]]
         if ".initContainers[" in path and container.get("restartPolicy") != "Always":
             continue
         for port in _container_ports(container):
-            yield _str(container.get("name")), port
+            yield as_str(container.get("name")), port
 
 
 def _chart_apps_in(ctx: Context, namespace: str) -> list[str]:
@@ -347,7 +345,7 @@ def _target_ports(ctx: Context, doc: Document, matched: list[PodTemplate]) -> It
     declared = ", ".join(
         sorted({f"{p.number}" + (f" ({p.name})" if p.name else "") for _, _, p in serving})
     )
-    for i, port in enumerate(_list(doc.spec.get("ports"))):
+    for i, port in enumerate(as_list(doc.spec.get("ports"))):
         if not isinstance(port, dict):
             continue
         target = _port_ref(port.get("targetPort"))
@@ -355,7 +353,7 @@ def _target_ports(ctx: Context, doc: Document, matched: list[PodTemplate]) -> It
             target = _port_ref(port.get("port"))  # the default targetPort is the port
         if target is None:
             continue
-        protocol = _str(port.get("protocol")) or "TCP"
+        protocol = as_str(port.get("protocol")) or "TCP"
         field = f"spec.ports[{i}]"
         if isinstance(target, str):
             # A named targetPort resolves per pod against a container port with that name and
@@ -406,11 +404,11 @@ def _probes(ctx: Context) -> Iterator[Finding]:
         containers = list(template.containers())
         for path, container in containers:
             ports = _container_ports(container)
-            name = _str(container.get("name"))
+            name = as_str(container.get("name"))
             for probe_name in PROBES:
-                probe = _dict(container.get(probe_name))
+                probe = as_dict(container.get(probe_name))
                 for handler in PROBE_HANDLERS:
-                    ref = _port_ref(_dict(probe.get(handler)).get("port"))
+                    ref = _port_ref(as_dict(probe.get(handler)).get("port"))
                     if ref is None:
                         continue
                     field = f"{path}.{probe_name}.{handler}.port"
@@ -454,7 +452,7 @@ def _probe_finding(
     if not ports or any(p.number == ref for p in ports):
         return None
     elsewhere = [
-        _str(c.get("name"))
+        as_str(c.get("name"))
         for other_path, c in containers
         if other_path != path and any(p.number == ref for p in _container_ports(c))
     ]
@@ -480,12 +478,12 @@ def _probe_finding(
 
 
 def _ingress_backends(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
-    default = _dict(dig(doc.spec, "defaultBackend", "service"))
+    default = as_dict(dig(doc.spec, "defaultBackend", "service"))
     if default:
         yield "spec.defaultBackend.service", default
-    for i, rule in enumerate(_list(doc.spec.get("rules"))):
-        for j, path in enumerate(_list(dig(rule, "http", "paths"))):
-            service = _dict(dig(path, "backend", "service"))
+    for i, rule in enumerate(as_list(doc.spec.get("rules"))):
+        for j, path in enumerate(as_list(dig(rule, "http", "paths"))):
+            service = as_dict(dig(path, "backend", "service"))
             if service:
                 yield f"spec.rules[{i}].http.paths[{j}].backend.service", service
 
@@ -495,7 +493,7 @@ def _ingresses(ctx: Context) -> Iterator[Finding]:
         if doc.api_version != "networking.k8s.io/v1":
             continue  # older Ingress APIs are gone since Kubernetes 1.22 (the schema rules say so)
         for field, backend in _ingress_backends(doc):
-            name = _str(backend.get("name"))
+            name = as_str(backend.get("name"))
             if not name:
                 continue
             ns = doc.namespace
@@ -517,12 +515,12 @@ def _ingresses(ctx: Context) -> Iterator[Finding]:
                     f" add the Service to the tree, {DECLARE_EXTERNAL}{made_by}",
                 )
                 continue
-            port = _dict(backend.get("port"))
+            port = as_dict(backend.get("port"))
             ref = _port_ref(port.get("number")) or _port_ref(port.get("name"))
             if ref is None:
                 continue
             if service is not None:
-                served = [p for p in _list(service.spec.get("ports")) if isinstance(p, dict)]
+                served = [p for p in as_list(service.spec.get("ports")) if isinstance(p, dict)]
                 if not served:
                     continue
                 numbers = {p.get("port") for p in served}
@@ -583,16 +581,16 @@ class Sources:
             if doc.data.get("type") == "kubernetes.io/service-account-token":
                 keys = None  # filled in by the token controller
             else:
-                keys = frozenset(_dict(doc.data.get("data"))) | frozenset(
-                    _dict(doc.data.get("stringData"))
+                keys = frozenset(as_dict(doc.data.get("data"))) | frozenset(
+                    as_dict(doc.data.get("stringData"))
                 )
             self.secrets[(doc.namespace, doc.name)].append(Provider(self._describe(doc), keys))
         for doc in ctx.index.of_kind("ExternalSecret"):
             if doc.group != "external-secrets.io":
                 continue
-            target = _dict(doc.spec.get("target"))
-            name = _str(target.get("name")) or doc.name
-            policy = _str(target.get("creationPolicy")) or "Owner"
+            target = as_dict(doc.spec.get("target"))
+            name = as_str(target.get("name")) or doc.name
+            policy = as_str(target.get("creationPolicy")) or "Owner"
             self.secrets[(doc.namespace, name)].append(
                 Provider(
                     self._describe(doc),
@@ -605,23 +603,25 @@ class Sources:
             # namespace list is followed, selectors count as "any namespace".
             if doc.group != "external-secrets.io":
                 continue
-            es_spec = _dict(doc.spec.get("externalSecretSpec"))
-            target = _dict(es_spec.get("target"))
-            name = _str(target.get("name")) or _str(doc.spec.get("externalSecretName")) or doc.name
-            policy = _str(target.get("creationPolicy")) or "Owner"
+            es_spec = as_dict(doc.spec.get("externalSecretSpec"))
+            target = as_dict(es_spec.get("target"))
+            name = (
+                as_str(target.get("name")) or as_str(doc.spec.get("externalSecretName")) or doc.name
+            )
+            policy = as_str(target.get("creationPolicy")) or "Owner"
             provider = Provider(
                 self._describe(doc),
                 _external_secret_keys(es_spec),
                 creates=policy in CREATING_POLICIES,
             )
-            namespaces = [n for n in _list(doc.spec.get("namespaces")) if isinstance(n, str)]
+            namespaces = [n for n in as_list(doc.spec.get("namespaces")) if isinstance(n, str)]
             if namespaces and not doc.spec.get("namespaceSelector"):
                 for ns in namespaces:
                     self.secrets[(ns, name)].append(provider)
             else:
                 self.any_namespace_secrets[name].append(provider)
         for doc in ctx.index.of_kind("Certificate"):  # cert-manager writes the TLS Secret
-            secret_name = _str(doc.spec.get("secretName"))
+            secret_name = as_str(doc.spec.get("secretName"))
             if doc.group == "cert-manager.io" and secret_name:
                 self.secrets[(doc.namespace, secret_name)].append(
                     Provider(self._describe(doc), frozenset({"tls.crt", "tls.key", "ca.crt"}))
@@ -629,9 +629,9 @@ class Sources:
         for doc in ctx.index.of_kind("SealedSecret"):  # the sealed-secrets controller unseals it
             if doc.group != "bitnami.com":
                 continue
-            name = _str(dig(doc.spec, "template", "metadata", "name")) or doc.name
-            keys = frozenset(_dict(doc.spec.get("encryptedData"))) | frozenset(
-                _dict(dig(doc.spec, "template", "data"))
+            name = as_str(dig(doc.spec, "template", "metadata", "name")) or doc.name
+            keys = frozenset(as_dict(doc.spec.get("encryptedData"))) | frozenset(
+                as_dict(dig(doc.spec, "template", "data"))
             )
             self.secrets[(doc.namespace, name)].append(Provider(self._describe(doc), keys))
 
@@ -642,8 +642,8 @@ class Sources:
             for doc in ctx.index.by_key.get(("ConfigMap", namespace, name), []):
                 if doc.group != CORE:
                     continue
-                keys = frozenset(_dict(doc.data.get("data"))) | frozenset(
-                    _dict(doc.data.get("binaryData"))
+                keys = frozenset(as_dict(doc.data.get("data"))) | frozenset(
+                    as_dict(doc.data.get("binaryData"))
                 )
                 found.append(Provider(self._describe(doc), keys))
             if name == ROOT_CA_CONFIGMAP:
@@ -663,16 +663,16 @@ def _external_secret_keys(spec: Mapping[str, Any]) -> frozenset[str] | None:
     if spec.get("dataFrom"):
         return None  # keys come from the provider
     data_keys = frozenset(
-        _str(item.get("secretKey"))
-        for item in _list(spec.get("data"))
-        if isinstance(item, dict) and _str(item.get("secretKey"))
+        as_str(item.get("secretKey"))
+        for item in as_list(spec.get("data"))
+        if isinstance(item, dict) and as_str(item.get("secretKey"))
     )
-    template = _dict(dig(spec, "target", "template"))
+    template = as_dict(dig(spec, "target", "template"))
     if not template:
         return data_keys
     if template.get("templateFrom"):
         return None
-    template_keys = frozenset(str(k) for k in _dict(template.get("data")))
+    template_keys = frozenset(str(k) for k in as_dict(template.get("data")))
     if not template_keys:
         return data_keys
     if template.get("mergePolicy") == "Merge":
@@ -753,7 +753,7 @@ def _service_accounts(ctx: Context) -> Iterator[Finding]:
     for template in ctx.index.pod_templates:
         spec = template.spec
         key = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"
-        name = _str(spec.get(key))
+        name = as_str(spec.get(key))
         if not name or name == "default":  # every namespace has the default ServiceAccount
             continue
         if ctx.exists("ServiceAccount", template.namespace, name):
@@ -770,8 +770,8 @@ def _service_accounts(ctx: Context) -> Iterator[Finding]:
         if doc.group != "external-secrets.io":
             continue
         for field, ref in _service_account_refs(doc.spec.get("provider"), "spec.provider"):
-            name = _str(ref.get("name"))
-            ns = _str(ref.get("namespace")) or doc.namespace
+            name = as_str(ref.get("name"))
+            ns = as_str(ref.get("namespace")) or doc.namespace
             if not name or (doc.kind == "ClusterSecretStore" and not ns):
                 # A ClusterSecretStore without a namespace uses the ExternalSecret's namespace.
                 continue
@@ -793,12 +793,12 @@ def _service_accounts(ctx: Context) -> Iterator[Finding]:
 
 
 def _store_refs(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
-    ref = _dict(doc.spec.get("secretStoreRef"))
+    ref = as_dict(doc.spec.get("secretStoreRef"))
     if ref:
         yield "spec.secretStoreRef", ref
     for section in ("data", "dataFrom"):
-        for i, item in enumerate(_list(doc.spec.get(section))):
-            store = _dict(dig(item, "sourceRef", "storeRef"))
+        for i, item in enumerate(as_list(doc.spec.get(section))):
+            store = as_dict(dig(item, "sourceRef", "storeRef"))
             if store:
                 yield f"spec.{section}[{i}].sourceRef.storeRef", store
 
@@ -808,8 +808,8 @@ def _secret_stores(ctx: Context) -> Iterator[Finding]:
         if doc.group != "external-secrets.io":
             continue
         for field, ref in _store_refs(doc):
-            name = _str(ref.get("name"))
-            kind = _str(ref.get("kind")) or "SecretStore"
+            name = as_str(ref.get("name"))
+            kind = as_str(ref.get("kind")) or "SecretStore"
             if not name or kind not in ("SecretStore", "ClusterSecretStore"):
                 continue
             ns = doc.namespace if kind == "SecretStore" else ""
@@ -848,7 +848,7 @@ def _namespaces(ctx: Context) -> Namespaces:
     labels: dict[str, set[str]] = defaultdict(set)
 
     def carry(found: Any) -> None:
-        for key, value in _dict(found).items():
+        for key, value in as_dict(found).items():
             labels[str(key)].add(label_text(value))
 
     known: set[str] = set(BUILTIN_NAMESPACES)
@@ -869,9 +869,9 @@ def _namespaces(ctx: Context) -> Namespaces:
 
 def _peers(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
     for direction, peers_key in (("ingress", "from"), ("egress", "to")):
-        for i, rule in enumerate(_list(doc.spec.get(direction))):
-            for j, peer in enumerate(_list(_dict(rule).get(peers_key))):
-                selector = _dict(peer).get("namespaceSelector")
+        for i, rule in enumerate(as_list(doc.spec.get(direction))):
+            for j, peer in enumerate(as_list(as_dict(rule).get(peers_key))):
+                selector = as_dict(peer).get("namespaceSelector")
                 if isinstance(selector, dict):
                     yield f"spec.{direction}[{i}].{peers_key}[{j}].namespaceSelector", selector
 
