@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import REPO
+from support.golden import check_files
 
 from gigrouter import diff_formats
 from gigrouter.diff import MISSING, Diff, FieldChange, compare_files, diff_config, field_changes
@@ -327,16 +328,13 @@ def test_against_outside_a_repository_is_a_usage_error(
 def test_markdown_and_text_golden(project: Path, update_golden: bool) -> None:
     edit(REPLICAS, RETENTION)
     diff = diff_config(CONFIG, OUT)
-    for name, actual in (
-        ("diff.md", diff_formats.to_markdown(diff)),
-        ("diff.txt", diff_formats.to_text(diff)),
-    ):
-        golden = GOLDEN / name
-        if update_golden:
-            golden.parent.mkdir(parents=True, exist_ok=True)
-            golden.write_text(actual, encoding="utf-8")
-        assert golden.is_file(), f"{golden} is missing: run pytest --update-golden"
-        assert actual == golden.read_text(encoding="utf-8"), f"{name}: run pytest --update-golden"
+    check_files(
+        {
+            GOLDEN / "diff.md": diff_formats.to_markdown(diff),
+            GOLDEN / "diff.txt": diff_formats.to_text(diff),
+        },
+        update_golden,
+    )
     assert diff_formats.to_markdown(diff_config(CONFIG, OUT)) == diff_formats.to_markdown(diff)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import REPO
+from support.golden import check_files
 
 from gigrouter import plan_formats
 from gigrouter.errors import UsageError
@@ -587,13 +588,7 @@ def test_default_platform_golden(
         "json": plan_formats.to_json,
         "mermaid": plan_formats.to_mermaid,
     }[fmt]
-    actual = render(plan)
-    golden = GOLDEN / name
-    if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(actual, encoding="utf-8")
-    assert golden.is_file(), f"{golden} is missing: run pytest --update-golden"
-    assert actual == golden.read_text(encoding="utf-8"), "run pytest --update-golden and review"
+    check_files({GOLDEN / name: render(plan)}, update_golden)
 
 
 # --- the installed command ------------------------------------------------------------------
