@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import REPO
+from support.cli import invoke
 from support.golden import check_files
 
 from gigrouter import diff_formats
@@ -360,33 +361,26 @@ def test_text_is_coloured_only_when_asked() -> None:
     assert "\x1b[31m-apiVersion: v1\x1b[0m" in coloured
 
 
-# --- the installed command ------------------------------------------------------------------
+# --- the command ----------------------------------------------------------------------------
 
 
-def run(exe: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    return subprocess.run(
-        [exe, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-@pytest.mark.slow
-def test_exit_codes(gigrouter_exe: str, repo: Path) -> None:
-    clean = run(gigrouter_exe, "diff", cwd=repo)
-    assert clean.returncode == 0, clean.stderr
+def test_exit_codes(repo: Path) -> None:
+    clean = invoke("diff", cwd=repo)
+    assert clean.exit_code == 0, clean.stderr
+    assert clean.stdout == diff_formats.to_text(diff_config(CONFIG, OUT))
     edit(REPLICAS)
-    changed = run(gigrouter_exe, "diff", "--format", "markdown", cwd=repo)
-    assert changed.returncode == 1
+    changed = invoke("diff", "--format", "markdown", cwd=repo)
+    assert changed.exit_code == 1
     assert "| changed | `Deployment backend/backend` |" in changed.stdout
-    text = run(gigrouter_exe, "diff", "--against", "HEAD", cwd=repo)
-    assert text.returncode == 1
+    text = invoke("diff", "--against", "HEAD", cwd=repo)
+    assert text.exit_code == 1
     assert "\x1b[" not in text.stdout  # not a terminal: no colour
-    bad_ref = run(gigrouter_exe, "diff", "--against", "nope", cwd=repo)
-    assert bad_ref.returncode == 2
+    bad_ref = invoke("diff", "--against", "nope", cwd=repo)
+    assert bad_ref.exit_code == 2
     assert "error: --against: 'nope' names no commit" in bad_ref.stderr
     edit(("replicas: 3", "replicas: three"))
-    bad_config = run(gigrouter_exe, "diff", cwd=repo)
-    assert bad_config.returncode == 2
+    bad_config = invoke("diff", cwd=repo)
+    assert bad_config.exit_code == 2
     assert "components.backend.replicas" in bad_config.stderr
     assert "Traceback" not in bad_ref.stderr + bad_config.stderr
 

@@ -10,15 +10,14 @@ first custom resource of its kind, taking that task's phase and wave.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from helpers import REPO
+from support.cli import invoke
 from support.golden import check_files
 
 from gigrouter import plan_formats
@@ -591,30 +590,23 @@ def test_default_platform_golden(
     check_files({GOLDEN / name: render(plan)}, update_golden)
 
 
-# --- the installed command ------------------------------------------------------------------
+# --- the command ----------------------------------------------------------------------------
 
 
-def run(exe: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    return subprocess.run(
-        [exe, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
-@pytest.mark.slow
-def test_exit_codes(gigrouter_exe: str, tmp_path: Path) -> None:
-    ok = run(gigrouter_exe, "plan", "--format", "json", cwd=REPO)
-    assert ok.returncode == 0, ok.stderr
+def test_exit_codes(tmp_path: Path) -> None:
+    ok = invoke("plan", "--format", "json", cwd=REPO)
+    assert ok.exit_code == 0, ok.stderr
     assert json.loads(ok.stdout)["steps"][0]["app"] == "platform"
+    assert ok.stdout == plan_formats.to_json(plan_tree(REPO / "out"))
     _shop(tmp_path / "risky", health=None, store_wave="1")
-    risky = run(gigrouter_exe, "plan", "risky", cwd=tmp_path)
-    assert risky.returncode == 1
+    risky = invoke("plan", "risky", cwd=tmp_path)
+    assert risky.exit_code == 1
     assert "error    wave-order  shop/secret.yaml" in risky.stdout
-    missing = run(gigrouter_exe, "plan", "nowhere", cwd=tmp_path)
-    assert missing.returncode == 2
+    missing = invoke("plan", "nowhere", cwd=tmp_path)
+    assert missing.exit_code == 2
     assert "error: nowhere: no such directory" in missing.stderr
-    bad = run(gigrouter_exe, "plan", "--format", "yaml", cwd=tmp_path)
-    assert bad.returncode == 2
+    bad = invoke("plan", "--format", "yaml", cwd=tmp_path)
+    assert bad.exit_code == 2
     assert "Traceback" not in bad.stderr + risky.stderr + missing.stderr
 
 
