@@ -13,6 +13,7 @@ import pytest
 import yaml
 from gitworld import TRAILER, World, git, isolate
 from helpers import DEFAULT_CONFIG, REPO
+from support.cli import invoke
 
 from gigrouter import plan_formats
 from gigrouter.config import load_platform
@@ -24,13 +25,6 @@ from gigrouter.publish import Outcome, publish
 from gigrouter.setimage import set_image
 
 SERVICES = REPO / "tests" / "golden" / "services" / "config.yaml"
-
-
-def run(exe: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    return subprocess.run(
-        [exe, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def image_of(manifest: str) -> str:
@@ -227,18 +221,17 @@ def test_a_json_overlay_gets_json(services_dir: Path) -> None:
     assert json.loads(overlay.read_text())["domain"] == "qa.shop.example.com"
 
 
-@pytest.mark.slow
-def test_set_image_env_cli(config_dir: Path, gigrouter_exe: str) -> None:
+def test_set_image_env_cli(config_dir: Path) -> None:
     cwd = config_dir.parent
-    done = run(gigrouter_exe, "set-image", "frontend", "7", "--env", "qa", cwd=cwd)
-    assert done.returncode == 0, done.stderr
+    done = invoke("set-image", "frontend", "7", "--env", "qa", cwd=cwd)
+    assert done.exit_code == 0, done.stderr
     assert done.stdout.startswith("config/environments/qa.yaml:13: components.frontend.image: ")
     assert done.stdout.endswith(":7 (added to the overlay)\n")
-    unknown = run(gigrouter_exe, "set-image", "frontend", "7", "--env", "prod", cwd=cwd)
-    assert unknown.returncode == 2
+    unknown = invoke("set-image", "frontend", "7", "--env", "prod", cwd=cwd)
+    assert unknown.exit_code == 2
     assert unknown.stderr == "error: --env: no environment named 'prod'; known: qa\n"
-    bad = run(gigrouter_exe, "set-image", "fronted", "7", "--env", "qa", cwd=cwd)
-    assert bad.returncode == 2 and "did you mean 'frontend'?" in bad.stderr
+    bad = invoke("set-image", "fronted", "7", "--env", "qa", cwd=cwd)
+    assert bad.exit_code == 2 and "did you mean 'frontend'?" in bad.stderr
 
 
 def test_a_broken_overlay_is_a_config_error_and_left_as_it_was(config_dir: Path) -> None:
@@ -372,21 +365,20 @@ def test_an_env_path_beside_the_base_is_left_alone_by_the_base(world: World) -> 
     assert staging == env_files(config, "staging", "clusters/staging")
 
 
-@pytest.mark.slow
-def test_publish_env_cli(world: World, gigrouter_exe: str) -> None:
-    done = run(gigrouter_exe, "publish", "--env", "staging", "--dry-run", cwd=world.main)
-    assert done.returncode == 0, done.stderr
+def test_publish_env_cli(world: World) -> None:
+    done = invoke("publish", "--env", "staging", "--dry-run", cwd=world.main)
+    assert done.exit_code == 0, done.stderr
     assert done.stdout.startswith(
         f"dry run: would commit the render of {world.first[:12]} (environment staging) to"
     )
     assert "(under clusters/prod/environments/staging/)" in done.stdout
     assert "  added: clusters/prod/environments/staging/web/deployment.yaml\n" in done.stdout
     assert world.tip() is None
-    pushed = run(gigrouter_exe, "publish", "--env", "staging", cwd=world.main)
-    assert pushed.returncode == 0, pushed.stderr
+    pushed = invoke("publish", "--env", "staging", cwd=world.main)
+    assert pushed.exit_code == 0, pushed.stderr
     assert world.sources() == [world.first]
-    unknown = run(gigrouter_exe, "publish", "--env", "prod", cwd=world.main)
-    assert unknown.returncode == 2
+    unknown = invoke("publish", "--env", "prod", cwd=world.main)
+    assert unknown.exit_code == 2
     assert unknown.stderr == "error: --env: no environment named 'prod'; known: staging\n"
 
 
@@ -394,53 +386,50 @@ def test_publish_env_cli(world: World, gigrouter_exe: str) -> None:
 
 
 @pytest.fixture
-def project(config_dir: Path, monkeypatch: pytest.MonkeyPatch, gigrouter_exe: str) -> Path:
-    """config/ (with qa) rendered into out/ by the installed command, cwd there."""
+def project(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """config/ (with qa) rendered into out/ by the command, cwd there."""
     project = config_dir.parent
-    rendered = run(gigrouter_exe, "render", cwd=project)
-    assert rendered.returncode == 0, rendered.stderr
+    rendered = invoke("render", cwd=project)
+    assert rendered.exit_code == 0, rendered.stderr
     monkeypatch.chdir(project)
     return project
 
 
-@pytest.mark.slow
-def test_plan_env_plans_the_environment_tree(project: Path, gigrouter_exe: str) -> None:
-    done = run(gigrouter_exe, "plan", "--env", "qa", "--format", "json", cwd=project)
-    assert done.returncode == 0, done.stderr
+def test_plan_env_plans_the_environment_tree(project: Path) -> None:
+    done = invoke("plan", "--env", "qa", "--format", "json", cwd=project)
+    assert done.exit_code == 0, done.stderr
     assert done.stdout == plan_formats.to_json(plan_tree(Path("out/environments/qa")))
     apps = {step["app"] for step in json.loads(done.stdout)["steps"]}
     assert "qa-frontend" in apps and "frontend" not in apps
-    also = run(gigrouter_exe, "plan", "out", "--env", "qa", cwd=project)
-    assert also.returncode == 0 and "qa-frontend" in also.stdout
-    unknown = run(gigrouter_exe, "plan", "--env", "prod", cwd=project)
-    assert unknown.returncode == 2
+    also = invoke("plan", "out", "--env", "qa", cwd=project)
+    assert also.exit_code == 0 and "qa-frontend" in also.stdout
+    unknown = invoke("plan", "--env", "prod", cwd=project)
+    assert unknown.exit_code == 2
     assert unknown.stderr == ("error: out/environments/prod: no environment tree here; known: qa\n")
 
 
-@pytest.mark.slow
-def test_diff_env_compares_the_environment_tree(project: Path, gigrouter_exe: str) -> None:
-    clean = run(gigrouter_exe, "diff", "--env", "qa", cwd=project)
-    assert clean.returncode == 0, clean.stderr
+def test_diff_env_compares_the_environment_tree(project: Path) -> None:
+    clean = invoke("diff", "--env", "qa", cwd=project)
+    assert clean.exit_code == 0, clean.stderr
     assert clean.stdout == (
         "out/environments/qa: no changes (a fresh render of config/platform.yaml is identical)\n"
     )
     overlay = project / "config" / "environments" / "qa.yaml"
     overlay.write_text(QA.replace("replicas: 1  # one", "replicas: 4  # four"), encoding="utf-8")
-    changed = run(gigrouter_exe, "diff", "--env", "qa", "--format", "markdown", cwd=project)
-    assert changed.returncode == 1, changed.stderr
+    changed = invoke("diff", "--env", "qa", "--format", "markdown", cwd=project)
+    assert changed.exit_code == 1, changed.stderr
     assert "| changed | `Deployment frontend/frontend` |" in changed.stdout
     assert "environments/qa/" not in changed.stdout  # paths are inside the environment's tree
     # The base tree itself did not change: only its copy of the environment.
-    base = run(gigrouter_exe, "diff", "--format", "markdown", cwd=project)
-    assert base.returncode == 1
+    base = invoke("diff", "--format", "markdown", cwd=project)
+    assert base.exit_code == 1
     assert "[environments/qa] Deployment frontend/frontend" in base.stdout
-    unknown = run(gigrouter_exe, "diff", "--env", "prod", cwd=project)
-    assert unknown.returncode == 2
+    unknown = invoke("diff", "--env", "prod", cwd=project)
+    assert unknown.exit_code == 2
     assert unknown.stderr == "error: --env: no environment named 'prod'; known: qa\n"
 
 
-@pytest.mark.slow
-def test_diff_env_against_a_ref(project: Path, gigrouter_exe: str) -> None:
+def test_diff_env_against_a_ref(project: Path) -> None:
     env = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     ident = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
 
@@ -452,11 +441,11 @@ def test_diff_env_against_a_ref(project: Path, gigrouter_exe: str) -> None:
     g("commit", "-q", "-m", "render")
     overlay = project / "config" / "environments" / "qa.yaml"
     overlay.write_text(QA.replace("replicas: 1  # one", "replicas: 4  # four"), encoding="utf-8")
-    assert run(gigrouter_exe, "render", "--env", "qa", cwd=project).returncode == 0
-    on_disk = run(gigrouter_exe, "diff", "--env", "qa", cwd=project)
-    assert on_disk.returncode == 0, on_disk.stdout + on_disk.stderr
-    against = run(gigrouter_exe, "diff", "--env", "qa", "--against", "HEAD", cwd=project)
-    assert against.returncode == 1, against.stderr
+    assert invoke("render", "--env", "qa", cwd=project).exit_code == 0
+    on_disk = invoke("diff", "--env", "qa", cwd=project)
+    assert on_disk.exit_code == 0, on_disk.stdout + on_disk.stderr
+    against = invoke("diff", "--env", "qa", "--against", "HEAD", cwd=project)
+    assert against.exit_code == 1, against.stderr
     assert against.stdout.startswith("HEAD:out/environments/qa")
     assert "changed  Deployment frontend/frontend  (frontend/deployment.yaml)\n" in against.stdout
     assert "    spec.replicas: 1 -> 4\n" in against.stdout
