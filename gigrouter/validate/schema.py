@@ -32,6 +32,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from gigrouter.errors import GigrouterError
 from gigrouter.validate.base import SchemaError, format_path
 from gigrouter.validate.fastcheck import Check, Compiler, Unsupported
 
@@ -41,9 +42,11 @@ if TYPE_CHECKING:  # jsonschema is imported only when a document has errors to e
 
 __all__ = [
     "REMOVED_APIS",
+    "SUPPORTED_BUNDLE",
     "ApiRemoval",
     "KubernetesSchemas",
     "RemovedApi",
+    "SchemaBundleError",
     "UnknownKindError",
     "describe_errors",
     "supported_versions",
@@ -54,6 +57,10 @@ _BUNDLE_DIR = "kubernetes-json-schema"
 _DEFINITIONS = "_definitions.json"
 _VERSION_DIR = re.compile(r"v1\.(\d+)\.0-local-strict")
 _REQUESTED_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?")
+
+SUPPORTED_BUNDLE = "kubernetes-validate>=1.30,<1.38"
+"""The kubernetes-validate releases whose file layout this module reads (pyproject.toml says the
+same): 1.29.0 to 1.37.0 share it, 1.28 and older keep draft-04 ``definitions`` instead."""
 
 PathParts = tuple[str | int, ...]
 
@@ -236,17 +243,43 @@ class ApiRemoval:
 # --------------------------------------------------------------------------------------------
 
 
+class SchemaBundleError(GigrouterError):
+    """The installed kubernetes-validate does not have the files this module reads (exit 2)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"{_installed_bundle()} {problem}; gigrouter reads the schema files of "
+            f"{SUPPORTED_BUNDLE} (pip install '{SUPPORTED_BUNDLE}')"
+        )
+
+
+def _installed_bundle() -> str:
+    from importlib import metadata
+
+    try:
+        return f"kubernetes-validate {metadata.version('kubernetes-validate')}"
+    except metadata.PackageNotFoundError:
+        return "kubernetes-validate"
+
+
 @functools.cache
 def _bundle_root() -> Traversable:
     """The schema bundle's directory, found without importing kubernetes_validate (whose
     package import loads jsonschema and its own validator: 40 ms a command)."""
     spec = importlib.util.find_spec(_BUNDLE_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    for location in locations:
+    if spec is None:
+        raise SchemaBundleError("is not installed")
+    for location in spec.submodule_search_locations or []:
         candidate = Path(location) / _BUNDLE_DIR
         if candidate.is_dir():
             return candidate
-    return resources.files(_BUNDLE_PACKAGE).joinpath(_BUNDLE_DIR)
+    try:
+        root = resources.files(_BUNDLE_PACKAGE).joinpath(_BUNDLE_DIR)
+    except (ImportError, TypeError):  # TypeError: a module, not a package
+        root = None
+    if root is None or not root.is_dir():
+        raise SchemaBundleError(f"has no {_BUNDLE_DIR} directory")
+    return root
 
 
 @functools.lru_cache(maxsize=1)
@@ -258,8 +291,31 @@ def _bundled_minors() -> tuple[int, ...]:
         if match and entry.is_dir():
             minors.append(int(match.group(1)))
     if not minors:
-        raise RuntimeError("kubernetes-validate ships no strict JSON schemas")
+        raise SchemaBundleError(f"has no {_BUNDLE_DIR}/v1.XX.0-local-strict directories")
     return tuple(sorted(minors))
+
+
+@functools.cache
+def _check_layout(version_dir: str) -> None:
+    """Raise :class:`SchemaBundleError` unless ``version_dir`` has the files and keys read here."""
+    where = f"{_BUNDLE_DIR}/{version_dir}"
+    try:
+        definitions = _load_json(version_dir, _DEFINITIONS)
+    except (OSError, ValueError):
+        definitions = None
+    if (
+        not isinstance(definitions, dict)
+        or not isinstance(definitions.get("$defs"), dict)
+        or not isinstance(definitions.get("$id"), str)
+    ):
+        raise SchemaBundleError(
+            f'has another schema layout: {where}/{_DEFINITIONS} is not a JSON object with "$defs"'
+            ' and "$id"'
+        )
+    if not _kind_index(version_dir):
+        raise SchemaBundleError(
+            f"has another schema layout: no file in {where} is named after a kind in {_DEFINITIONS}"
+        )
 
 
 def supported_versions() -> list[str]:
@@ -564,7 +620,11 @@ class KubernetesSchemas:
     """
 
     def __init__(self, kubernetes_version: str = "1.30") -> None:
-        major, minor = _parse_version(kubernetes_version)
+        try:
+            major, minor = _parse_version(kubernetes_version)
+        except ValueError:  # another layout explains a version that seems unsupported better
+            _check_layout(f"v1.{_bundled_minors()[-1]}.0-local-strict")
+            raise
         schema_minor = max(m for m in _bundled_minors() if m <= minor)
         self.kubernetes_version = f"{major}.{minor}"
         """The requested version as ``MAJOR.MINOR``; API removals are judged against it."""
@@ -572,6 +632,7 @@ class KubernetesSchemas:
         """The bundled schema version actually used."""
         self._minor = minor
         self._dir = f"v1.{schema_minor}.0-local-strict"
+        _check_layout(self._dir)
 
     def __repr__(self) -> str:
         return f"KubernetesSchemas({self.kubernetes_version!r})"
