@@ -82,10 +82,18 @@ def set_free_text(data: dict[str, Any], value: str) -> None:
     data["applications"][0]["helm"]["values"][value] = "as a key"
 
 
+def identities(docs: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, str, str]]:
+    """(file, kind, name) of every rendered object, in order."""
+    return [(path, doc["kind"], doc["metadata"]["name"]) for path, doc in docs]
+
+
+BASE_IDENTITIES = identities(documents(render_with(lambda d: None)))
+
+
 def check_round_trip(value: str) -> None:
     tree = render_with(lambda d: set_free_text(d, value))
     docs = documents(tree)
-    assert len(docs) == 31  # nothing injected, nothing lost
+    assert identities(docs) == BASE_IDENTITIES  # nothing injected, nothing lost
     deploy = find(tree, "Deployment", "backend")
     env = deploy["spec"]["template"]["spec"]["containers"][0]["env"]
     assert env[1] == {"name": "ALLOWED_HOSTS", "value": value}
@@ -112,10 +120,8 @@ def test_any_string_comes_out_exactly(value: str) -> None:
     check_round_trip(value)
 
 
-@given(st.text(alphabet=_yaml_chars, max_size=40))
+@given(st.text(alphabet=_yaml_chars, max_size=40).filter(_is_printable))
 def test_dump_round_trips_every_printable_string(value: str) -> None:
-    if not _is_printable(value):
-        return
     assert yamlio.load_all(yamlio.dump({"k": value}))[0] == {"k": value}
     assert yamlio.load_all("k: " + yamlio.flow(value))[0] == {"k": value}
 

@@ -39,11 +39,15 @@ def test_every_value_reads_back_exactly(value: Any) -> None:
     assert out.endswith("\n") and "\r" not in out
 
 
+def libyaml_comparable(value: Any) -> bool:
+    """The values the libyaml oracle is compared on (as before): simple keys, and no top-level
+    string written as a literal block."""
+    return simple_keys(value) and not (isinstance(value, str) and yamlio.string_style(value) == "|")
+
+
 @settings(max_examples=400, deadline=None)
-@given(data)
+@given(data.filter(libyaml_comparable))
 def test_output_is_what_libyaml_writes(value: Any) -> None:
-    if not simple_keys(value) or (isinstance(value, str) and yamlio.string_style(value) == "|"):
-        return
     assert yamlio.dump(value) == yamlio.dump_with_pyyaml(value)
 
 
