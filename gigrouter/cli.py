@@ -1,14 +1,23 @@
-"""The command line. The only module that prints, and the only one that picks exit codes:
-0 ok, 1 drift or findings, 2 bad config or usage."""
+"""The command line. The only module that prints, and the only one that picks exit codes.
+
+One error boundary (``_Boundary.invoke``) turns whatever a command raises into a message and an
+exit code: 0 ok, 1 findings or drift, 2 bad config or usage, 3 internal error (a bug in
+gigrouter; the traceback is shown with ``--debug``), 130 interrupted.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click.core import Context as ClickContext
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup
 
 from gigrouter.errors import GigrouterError, Location, Problem, UsageError, ValidationFailed
 
@@ -16,13 +25,81 @@ if TYPE_CHECKING:
     from gigrouter.validate.context import External
     from gigrouter.validate.findings import Report
 
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+DEBUG_VARIABLE = "GIGROUTER_DEBUG"
+
+
+class _Boundary(TyperGroup):
+    """The one place where errors become messages and exit codes, for every command."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, ClickException):
+            raise  # typer's own exits and usage errors already carry their code
+        except GigrouterError as error:
+            _print_error(error)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # the reader went away (`gigrouter validate | head`): nothing more to say to it
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process exits
+            raise typer.Exit(EXIT_FINDINGS) from None
+        except Exception as exc:
+            if _debug(ctx):
+                traceback.print_exc(file=sys.stderr)
+                hint = ""
+            else:
+                hint = " (run with --debug for the traceback)"
+            summary = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+            typer.echo(f"internal error: {_first_line(summary)}", err=True)
+            from gigrouter import __version__
+
+            typer.echo(
+                f"this is a bug in gigrouter {__version__}: please report this, with the command"
+                f" that ran{hint}",
+                err=True,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _debug(ctx: ClickContext) -> bool:
+    return bool(ctx.params.get("debug")) or os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 app = typer.Typer(
     name="gigrouter",
     help="Render, validate and publish an Argo CD GitOps repo from one typed platform config.",
+    cls=_Boundary,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help=f"Show the traceback of an internal error (also: {DEBUG_VARIABLE}=1).",
+        ),
+    ] = False,
+) -> None:
+    """Render, validate and publish an Argo CD GitOps repo from one typed platform config."""
+
 
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The platform config file.", dir_okay=False)
@@ -49,15 +126,15 @@ KubernetesVersion = Annotated[
 ]
 
 
-def _fail(error: GigrouterError) -> typer.Exit:
+def _print_error(error: GigrouterError) -> None:
     if isinstance(error, ValidationFailed):
         from gigrouter.validate.findings import Report
 
         if isinstance(error.report, Report):
             typer.echo(_format(error.report, Format.text, ""), nl=False, err=True)
+    label = "internal error" if error.exit_code == EXIT_INTERNAL else "error"
     for line in error.lines():
-        typer.echo(f"error: {line}", err=True)
-    return typer.Exit(error.exit_code)
+        typer.echo(f"{label}: {line}", err=True)
 
 
 def _format(report: Report, fmt: Format, path: str) -> str:
@@ -136,11 +213,8 @@ def render(
     """Render the platform config into the output directory."""
     from gigrouter.pipeline import render_to
 
-    try:
-        options = _options(kubernetes_version, False, [], [])
-        result = render_to(config, out, check=check, options=options, env=env)  # type: ignore[arg-type]
-    except GigrouterError as error:
-        raise _fail(error) from None
+    options = _options(kubernetes_version, False, [], [])
+    result = render_to(config, out, check=check, options=options, env=env)  # type: ignore[arg-type]
     drift = result.drift
     if env is not None:
         out = out / "environments" / env
@@ -190,13 +264,10 @@ def validate(
     """Check a GitOps repo tree: schemas, references, Argo CD order, ALB groups, practice."""
     from gigrouter.validate.runner import validate_path
 
-    try:
-        options = _options(kubernetes_version, strict, crd or [], external or [])
-        if env is not None:
-            path = _environment_tree(path, env)
-        report = validate_path(path, options)  # type: ignore[arg-type]
-    except GigrouterError as error:
-        raise _fail(error) from None
+    options = _options(kubernetes_version, strict, crd or [], external or [])
+    if env is not None:
+        path = _environment_tree(path, env)
+    report = validate_path(path, options)  # type: ignore[arg-type]
     typer.echo(_format(report, output, str(path)), nl=False)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(1)
@@ -229,10 +300,7 @@ def set_image(
     """Set one component's image in the config, changing only that line."""
     from gigrouter.setimage import set_image as run_set_image
 
-    try:
-        result = run_set_image(config, component, image_or_tag, env=env)
-    except GigrouterError as error:
-        raise _fail(error) from None
+    result = run_set_image(config, component, image_or_tag, env=env)
     where = f"{result.file or config}:{result.line}: {result.key_path}"
     if result.added:
         typer.echo(f"{where}: {result.old} → {result.new} (added to the overlay)")
@@ -280,19 +348,16 @@ def publish(
     def notify(line: str) -> None:
         typer.echo(line, err=True)
 
-    try:
-        result = run_publish(
-            config,
-            to=to,
-            branch=branch,
-            message=message,
-            allow_dirty=allow_dirty,
-            dry_run=dry_run,
-            env=env,
-            notify=notify,
-        )
-    except GigrouterError as error:
-        raise _fail(error) from None
+    result = run_publish(
+        config,
+        to=to,
+        branch=branch,
+        message=message,
+        allow_dirty=allow_dirty,
+        dry_run=dry_run,
+        env=env,
+        notify=notify,
+    )
     if result.report.warnings:
         typer.echo(_format(result.report, Format.text, "render"), nl=False, err=True)
     target = f"{result.repo} {result.branch}"
@@ -346,12 +411,9 @@ def plan(
     from gigrouter import plan_formats
     from gigrouter.plan import plan_tree
 
-    try:
-        if env is not None:
-            path = _environment_tree(path, env)
-        result = plan_tree(path)
-    except GigrouterError as error:
-        raise _fail(error) from None
+    if env is not None:
+        path = _environment_tree(path, env)
+    result = plan_tree(path)
     if output is PlanFormat.json:
         typer.echo(plan_formats.to_json(result), nl=False)
     elif output is PlanFormat.mermaid:
@@ -388,10 +450,7 @@ def diff(
     from gigrouter import diff_formats
     from gigrouter.diff import diff_config
 
-    try:
-        result = diff_config(config, out, against, env=env)
-    except GigrouterError as error:
-        raise _fail(error) from None
+    result = diff_config(config, out, against, env=env)
     if output is DiffFormat.markdown:
         typer.echo(diff_formats.to_markdown(result), nl=False)
     else:

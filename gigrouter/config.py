@@ -78,17 +78,61 @@ def render_path(path: KeyPath, data: Any = None) -> str:
     return out
 
 
+# The tags a config node may carry: YAML's core schema, nothing that constructs objects.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")
+)
+# Plain scalars that YAML 1.1 resolves to types the config has no use for: read as the text
+# written, as Kubernetes' reader does (a date stays "2024-01-01", a lone "=" stays "=").
+_TEXT_TAGS = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"})
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+MAX_DEPTH = 100  # far deeper than any config; Python's recursion limit stays out of reach
+
+
 class _Builder:
+    """Plain data from a composed node graph, refusing what a config never needs: explicit
+    tags, aliases (and so alias bombs and recursive aliases), and absurd nesting."""
+
     def __init__(self, source: SourceMap) -> None:
         self.source = source
         self.problems: list[Problem] = []
         self.constructor = yaml.constructor.SafeConstructor()
+        self.seen: dict[int, int] = {}  # id(node) -> its line: a node met twice is an alias
 
     def problem(self, node: yaml.Node, path: KeyPath, message: str) -> None:
         loc = Location(self.source.file, node.start_mark.line + 1, render_path(path))
         self.problems.append(Problem(loc, message))
 
-    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+    def build(self, node: yaml.Node, path: KeyPath, parent_line: int = 1) -> Any:
+        if len(path) > MAX_DEPTH:
+            self.problem(node, path[:3], f"nested deeper than {MAX_DEPTH} levels")
+            return None
+        if id(node) in self.seen:
+            # the node is the anchored one: the alias itself is where its parent is
+            loc = Location(self.source.file, parent_line, render_path(path))
+            message = (
+                f"a YAML alias repeats the node of line {self.seen[id(node)]}; aliases are not"
+                " supported in the config, write the value out"
+            )
+            self.problems.append(Problem(loc, message))
+            return None
+        self.seen[id(node)] = node.start_mark.line + 1
+        allowed = (
+            _SCALAR_TAGS | _TEXT_TAGS
+            if isinstance(node, yaml.ScalarNode)
+            else {_MAP_TAG}
+            if isinstance(node, yaml.MappingNode)
+            else {_SEQ_TAG}
+        )
+        if node.tag not in allowed:
+            self.problem(
+                node,
+                path,
+                f"the tag {_short_tag(node.tag)} is not allowed: a config holds strings, numbers,"
+                " booleans, null, lists and mappings",
+            )
+            return None
         self.source.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -102,7 +146,12 @@ class _Builder:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.problem(key_node, path, "a key must be a plain string")
                     continue
-                key = self.constructor.construct_object(key_node)
+                if key_node.tag not in _SCALAR_TAGS:
+                    self.problem(key_node, path, f"a key cannot carry the tag {key_node.tag}")
+                    continue
+                key = self.scalar(key_node, path)
+                if key is None and self.problems:
+                    continue
                 if not isinstance(key, str):
                     self.problem(
                         key_node,
@@ -119,11 +168,29 @@ class _Builder:
                     continue
                 first_line[key] = key_node.start_mark.line + 1
                 self.source.lines[(*path, key)] = key_node.start_mark.line + 1
-                out[key] = self.build(value_node, (*path, key))
+                out[key] = self.build(value_node, (*path, key), key_node.start_mark.line + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+            line = node.start_mark.line + 1
+            return [self.build(item, (*path, i), line) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: KeyPath) -> Any:
+        if node.tag in _TEXT_TAGS:
+            return str(node.value)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError) as exc:  # e.g. an integer of 5,000 digits
+            self.problem(node, path, f"cannot read {_cut(str(node.value))!r}: {_cut(str(exc))}")
+            return None
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_yaml(text: str, file: str) -> SourceMap:
@@ -136,8 +203,15 @@ def parse_yaml(text: str, file: str) -> SourceMap:
         line = mark.line + 1 if mark else 0
         detail = exc.problem or str(exc)
         raise ConfigError([Problem(Location(file, line), f"not valid YAML: {detail}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML cannot carry
+        line = text.count("\n", 0, exc.position) + 1
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        problem = f"not valid YAML: the character {what} is not allowed ({exc.reason})"
+        raise ConfigError([Problem(Location(file, line), problem)]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(Location(file), f"not valid YAML: {exc}")]) from None
+    except RecursionError:  # only the pure-Python parser recurses; libyaml stops at depth 1000
+        raise ConfigError([Problem(Location(file), "not valid YAML: nested too deeply")]) from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise ConfigError([Problem(Location(file, 1), "the file is empty; expected a mapping")])

@@ -47,15 +47,20 @@ def run(
     cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``git ARGS`` in ``cwd``; the caller looks at the return code."""
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        input=stdin,
-        env=env or environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            env=env or environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        if not cwd.is_dir():
+            raise UsageError([Problem(Location(str(cwd)), "no such directory")]) from None
+        raise UsageError("git is not installed (not found on PATH); publish needs it") from None
 
 
 def must(
