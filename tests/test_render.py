@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from helpers import DEFAULT_CONFIG, documents, find, load, render_text
+from helpers import DEFAULT_CONFIG, documents, find, load, platform_from_text, render_text
 
 from gigrouter.render import RenderedTree
 
@@ -160,7 +160,12 @@ def test_prometheus_crds_only_installs_crds(tree: RenderedTree) -> None:
     assert all(
         v == {"enabled": False} or v == {"create": False} for k, v in values.items() if k != "crds"
     )
-    assert len(switched) == 18
+    # every component the config switches off, and nothing else
+    config = platform_from_text(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    (crds_app,) = [a for a in config.applications if a.name == "prometheus-crds"]
+    assert crds_app.helm is not None
+    assert switched == set(crds_app.helm.values) - {"crds"}
+    assert switched  # so the check above is not vacuous
     sync = app["spec"]["syncPolicy"]
     assert sync["automated"]["prune"] is False
     assert {"ServerSideApply=true", "Replace=true"} <= set(sync["syncOptions"])

@@ -1692,13 +1692,14 @@ def is_sorted_by_path(errors: list[SchemaError]) -> bool:
 
 
 def test_all_errors_at_once_sorted() -> None:
-    doc = edit(
-        APP_HELM_VALUES_OBJECT,
+    changes: list[tuple[str, object]] = [
         *[(f"spec.ignoreDifferences.{i}.kind", DELETE) for i in range(3)],
         ("spec.project", 7),
         ("metadata.labelz", {}),
         ("spec.source.helm.skipCrds", "no"),
-    )
-    errors = SCHEMAS.validate(doc)
-    assert len(errors) == 6
+    ]
+    errors = SCHEMAS.validate(edit(APP_HELM_VALUES_OBJECT, *changes))
+    # one error per change, at the changed field (list indexes written as [i])
+    expected = [re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", dotted) for dotted, _ in changes]
+    assert sorted(e.path for e in errors) == sorted(expected)
     assert is_sorted_by_path(errors)
