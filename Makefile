@@ -1,43 +1,64 @@
-# The front door. Every target bootstraps .venv when it is missing or pyproject.toml changed.
+# The front door. Every target bootstraps .venv from the lock files in requirements/ when it is
+# missing or when pyproject.toml or a lock file changed: `render` and `check` install only the
+# runtime dependencies, the targets that test or lint add the dev tools (a second stamp).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.gigrouter-installed
+PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
+RUNTIME_STAMP := $(VENV)/.gigrouter-runtime
+DEV_STAMP     := $(VENV)/.gigrouter-dev
 
-.PHONY: render test check lint format bench bench-quick schema clean
+.PHONY: render test check lint format lock bench bench-quick schema clean
 
-$(STAMP): pyproject.toml
+# --no-compile: byte-compiling every installed module costs more than compiling, on first
+# import, the few that a command uses.
+$(RUNTIME_STAMP): pyproject.toml requirements/runtime.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	$(PIP) install --no-compile -r requirements/runtime.txt -e .
+	@touch $@
 
-render: $(STAMP)  ## render config/platform.yaml into out/
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements/dev.txt
+	$(PIP) install --no-compile -r requirements/dev.txt
+	@touch $@
+
+render: $(RUNTIME_STAMP)  ## render config/platform.yaml into out/
 	$(BIN)/gigrouter render
 
-test: $(STAMP)  ## the whole suite
-	$(BIN)/python -m pytest
+# Branch coverage of the suite and of the `gigrouter` subprocesses it starts
+# ([tool.coverage.run] patch = ["subprocess"]), one data file per process, combined into .coverage;
+# fails when pytest fails or coverage is under [tool.coverage.report] fail_under.
+test: $(DEV_STAMP)  ## the whole suite, with the coverage floor
+	@$(BIN)/coverage erase
+	@status=0; $(BIN)/coverage run -m pytest || status=$$?; \
+	$(BIN)/coverage combine --quiet; \
+	$(BIN)/coverage report || [ $$status -ne 0 ] || status=2; \
+	exit $$status
 
-check: $(STAMP)  ## fail when out/ is not a fresh render
+check: $(RUNTIME_STAMP)  ## fail when out/ is not a fresh render
 	$(BIN)/gigrouter render --check
 
-schema: $(STAMP)  ## refresh config/platform.schema.json
+schema: $(RUNTIME_STAMP)  ## refresh config/platform.schema.json
 	$(BIN)/gigrouter schema > config/platform.schema.json
 
-lint: $(STAMP)  ## ruff (lint + format check) and mypy strict
+lint: $(DEV_STAMP)  ## ruff (lint + format check) and mypy strict
 	$(BIN)/ruff check gigrouter tests
 	$(BIN)/ruff format --check gigrouter tests
 	$(BIN)/mypy
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format gigrouter tests
 	$(BIN)/ruff check --fix gigrouter tests
 
+# No stamp: after changing pyproject.toml, install the new versions into .venv, then lock them.
+lock:  ## rewrite requirements/*.txt from what .venv has installed
+	$(BIN)/python requirements/freeze.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -f .coverage .coverage.*
 
-bench: $(STAMP)  ## benchmark against baselines measured in the same run
+bench: $(DEV_STAMP)  ## benchmark against baselines measured in the same run
 	$(BIN)/python bench/bench.py
 
-bench-quick: $(STAMP)  ## one run of each measurement: checks the benchmark works
+bench-quick: $(DEV_STAMP)  ## one run of each measurement: checks the benchmark works
 	$(BIN)/python bench/bench.py --quick --json bench/results/bench-quick.json
