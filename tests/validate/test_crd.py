@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -548,18 +550,36 @@ def test_unknown_kind_raises_key_error(widgets: CrdSchemas) -> None:
         widgets.validate({"apiVersion": "example.io/v2", "kind": "Widget"})
 
 
-def test_validators_are_compiled_once(widgets: CrdSchemas, monkeypatch: pytest.MonkeyPatch) -> None:
-    compiled: list[object] = []
-    real = crd.compile_validator
+def test_a_validator_is_compiled_on_first_use_and_kept() -> None:
+    # Observed from outside: the live jsonschema validators of this schema (gc sees every
+    # object; none is held here). Compiling per call would leave none alive after a call;
+    # compiling again would free the first one.
+    key = ("example.io/v1", "Widget")
+    schema = crd_to_jsonschema(
+        {"type": "object", "properties": {"spec": {"properties": {"size": {"type": "integer"}}}}}
+    )
+    schemas = CrdSchemas({key: schema})
 
-    def counting(schema: dict[str, Any], registry: Any = None) -> Any:
-        compiled.append(schema)
-        return real(schema, registry)
+    def live() -> list[Draft202012Validator]:
+        gc.collect()
+        return [
+            o
+            for o in gc.get_objects()
+            if isinstance(o, Draft202012Validator) and o.schema is schema
+        ]
 
-    monkeypatch.setattr(crd, "compile_validator", counting)
-    for size in (1, 2, 3):
-        widgets.validate(widget(size=size, mode="Slow"))
-    assert len(compiled) == 1
+    assert live() == []  # nothing compiled before it is needed
+    assert schemas.validate(widget(size=1)) == []
+    (first,) = live()
+    kept = weakref.ref(first)
+    del first
+    assert schemas.validate(widget(size="three")) == [
+        SchemaError("spec.size", 'expected integer, got string "three"')
+    ]
+    for size in (2, 3):
+        assert schemas.validate(widget(size=size)) == []
+    assert kept() is not None
+    assert live() == [kept()]
 
 
 def test_add_replaces_a_schema_and_its_validator(widgets: CrdSchemas) -> None:

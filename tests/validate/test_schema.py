@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
 import re
+import sys
+from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -709,20 +714,44 @@ def forty_documents() -> list[Doc]:
     return docs
 
 
-def test_loads_only_definitions_and_the_kinds_used(monkeypatch: pytest.MonkeyPatch) -> None:
+class _OpenLog:
+    """An audit hook recording the paths of the files this process opens, while recording."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] | None = None
+        self.installed = False
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and self.paths is not None and isinstance(args[0], str | os.PathLike):
+            self.paths.append(os.fspath(args[0]))
+
+
+_OPEN_LOG = _OpenLog()
+
+
+@contextlib.contextmanager
+def files_opened() -> Iterator[list[str]]:
+    """The files opened in the block, seen through Python's "open" audit events (a hook
+    cannot be removed, so it is added once and records only inside this block)."""
+    if not _OPEN_LOG.installed:
+        sys.addaudithook(_OPEN_LOG)
+        _OPEN_LOG.installed = True
+    _OPEN_LOG.paths = opened = []
+    try:
+        yield opened
+    finally:
+        _OPEN_LOG.paths = None
+
+
+def test_loads_only_definitions_and_the_kinds_used() -> None:
     _clear_caches()
-    read: list[str] = []
-    original = schema_module._read_text
-
-    def recording(version_dir: str, filename: str) -> str:
-        read.append(filename)
-        return original(version_dir, filename)
-
-    monkeypatch.setattr(schema_module, "_read_text", recording)
-    k8s = KubernetesSchemas("1.30")
-    for doc in forty_documents():
-        assert k8s.validate(doc) == []
-    KubernetesSchemas("1.30").validate(deployment())  # a second instance shares the caches
+    with files_opened() as opened:
+        k8s = KubernetesSchemas("1.30")
+        for doc in forty_documents():
+            assert k8s.validate(doc) == []
+        KubernetesSchemas("1.30").validate(deployment())  # a second instance shares the caches
+    bundle = f"v{k8s.schema_version}.0-local-strict"  # kubernetes-validate's directory
+    read = [Path(p).name for p in opened if Path(p).parent.name == bundle]
     assert sorted(read) == sorted(
         [
             "_definitions.json",
