@@ -97,12 +97,17 @@ _LONG_KEY = 1000  # implicit keys must stay under 1024 characters: longer ones u
 
 
 def _double_quoted(value: str) -> str:
+    """A double-quoted scalar: every character a YAML 1.1 or 1.2 reader could take as a line
+    break or that is not printable is escaped; lone surrogates (only Python strings have
+    them; no YAML escape stands for one) are refused."""
     out = ['"']
     for ch in value:
         if _printable(ch) and ch not in '"\\':
             out.append(ch)
             continue
         code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            raise ValueError(f"U+{code:04X} (a lone surrogate) cannot be written to YAML")
         if ch in _ESCAPES:
             out.append("\\" + _ESCAPES[ch])
         elif code <= 0xFF:
@@ -235,14 +240,6 @@ def load_all(text: str) -> list[Any]:
 # --- the quoting filter -------------------------------------------------------------------
 
 
-def _quoted(value: str) -> str:
-    """A double-quoted scalar; lone surrogates (only Python strings have them) are refused."""
-    for ch in value:
-        if 0xD800 <= ord(ch) <= 0xDFFF:
-            raise ValueError(f"U+{ord(ch):04X} (a lone surrogate) cannot be written to YAML")
-    return _double_quoted(value)
-
-
 def flow(value: Any) -> str:
     """``value`` as a one-line YAML flow node that reads back as exactly the same data.
 
@@ -262,7 +259,7 @@ def flow(value: Any) -> str:
             raise ValueError(f"{value!r} cannot be written to YAML")
         return repr(value)
     if isinstance(value, str):
-        return _quoted(value)
+        return _double_quoted(value)
     if isinstance(value, dict):
         items = ", ".join(f"{flow(str_key(k))}: {flow(v)}" for k, v in value.items())
         return "{" + items + "}"
