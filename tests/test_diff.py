@@ -347,7 +347,7 @@ def test_markdown_without_changes(project: Path) -> None:
 
 
 def test_markdown_cuts_long_diffs() -> None:
-    old = {"big.txt": "".join(f"line {i}\n" for i in range(1000))}
+    old: dict[str, str | None] = {"big.txt": "".join(f"line {i}\n" for i in range(1000))}
     diff = compare_files(old, {"big.txt": ""}, "before", "after")
     text = diff_formats.to_markdown(diff)
     assert "<details>" in text and "more lines not shown" in text

@@ -529,7 +529,7 @@ def assert_mermaid_valid(page: str) -> None:
     for block in blocks:
         lines = [line.strip() for line in block.splitlines()]
         assert lines[0] == "flowchart LR"
-        depth, declared, used = 0, set(), set()
+        depth, declared, used = 0, set[str](), set[str]()
         for line in lines[1:]:
             if line == "end":
                 depth -= 1

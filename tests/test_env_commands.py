@@ -91,8 +91,9 @@ def test_an_image_the_overlay_sets_changes_in_place(config_dir: Path) -> None:
         "+    image: registry.example.com/backend:2.0  # pinned for qa\n"
     )
     assert config.read_bytes() == base
-    assert load_environment(config, "qa").components.backend is not None
-    assert load_environment(config, "qa").components.backend.image == result.new
+    backend = load_environment(config, "qa").components.backend
+    assert backend is not None
+    assert backend.image == result.new
 
 
 def test_an_inherited_image_is_added_to_the_overlay(config_dir: Path) -> None:

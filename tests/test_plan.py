@@ -61,6 +61,7 @@ def application(
     meta: dict[str, Any] = {"name": name, "namespace": "argocd"}
     if wave is not None:
         meta["annotations"] = {"argocd.argoproj.io/sync-wave": wave}
+    source: dict[str, str | None]
     if chart:
         source = {
             "repoURL": "https://charts.example.com",

@@ -736,7 +736,8 @@ def files_opened() -> Iterator[list[str]]:
     if not _OPEN_LOG.installed:
         sys.addaudithook(_OPEN_LOG)
         _OPEN_LOG.installed = True
-    _OPEN_LOG.paths = opened = []
+    opened: list[str] = []
+    _OPEN_LOG.paths = opened
     try:
         yield opened
     finally:
