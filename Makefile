@@ -7,18 +7,31 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --quiet --disable-pip-version-check
 RUNTIME_STAMP := $(VENV)/.gigrouter-runtime
 DEV_STAMP     := $(VENV)/.gigrouter-dev
+# Wheels of the pinned versions (and of the build backend), kept between clones: installing
+# offline from them skips the index, whose pages pip parses slowly, and does not depend on how
+# long pip's own HTTP cache keeps a download. Filled from the index the first time it lacks one.
+WHEELS ?= $(HOME)/.cache/gigrouter/wheels
+BUILD_REQUIRES := 'setuptools>=69' wheel
 
 .PHONY: render test check lint format lock bench bench-quick schema clean
 
-# --no-compile: byte-compiling every installed module costs more than compiling, on first
-# import, the few that a command uses.
+# $(call install,LOCK,MORE): install LOCK (and MORE) offline from $(WHEELS); when a wheel is
+# missing there, download the lock's wheels into it first. --no-compile: byte-compiling every
+# installed module costs more than compiling, on first import, the few that a command uses.
+define install
+	@$(PIP) install --no-index --find-links $(WHEELS) --no-compile -r $(1) $(2) 2>/dev/null || { \
+	  echo "filling $(WHEELS) from the package index"; \
+	  $(PIP) download --dest $(WHEELS) -r $(1) $(BUILD_REQUIRES) && \
+	  $(PIP) install --no-index --find-links $(WHEELS) --no-compile -r $(1) $(2); }
+endef
+
 $(RUNTIME_STAMP): pyproject.toml requirements/runtime.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --no-compile -r requirements/runtime.txt -e .
+	$(call install,requirements/runtime.txt,-e .)
 	@touch $@
 
 $(DEV_STAMP): $(RUNTIME_STAMP) requirements/dev.txt
-	$(PIP) install --no-compile -r requirements/dev.txt
+	$(call install,requirements/dev.txt)
 	@touch $@
 
 render: $(RUNTIME_STAMP)  ## render config/platform.yaml into out/
