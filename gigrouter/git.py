@@ -1,5 +1,11 @@
-"""Run git for publish: explicit argument lists (no shell), a predictable environment, and
-errors that quote git's own message with any password in a URL masked.
+"""Run git for publish: explicit argument lists (no shell), a predictable environment, a
+bound on every call, and errors that quote git's own message with the credentials of any URL
+masked.
+
+Every call has a time limit (``GIGROUTER_GIT_TIMEOUT`` seconds, default 600) after which git and
+everything it started (ssh, git-remote-https) are killed; a stalled HTTP transfer fails sooner
+through git's low-speed limit, and ssh runs in batch mode with connect and keep-alive limits.
+git may use only the transports gigrouter publishes over (``GIT_ALLOW_PROTOCOL``).
 
 Also the read-only questions publish asks the config checkout (its root, HEAD, whether it has
 uncommitted changes, its remotes). None of them writes to the checkout: ``GIT_OPTIONAL_LOCKS=0``
@@ -8,12 +14,27 @@ keeps ``git status`` from refreshing its index.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 
 from gigrouter.errors import Location, Problem, PublishError, UsageError
+from gigrouter.giturl import SCHEMES
+from gigrouter.giturl import redact as redact  # callers mask URLs where they run git
+
+TIMEOUT_VARIABLE = "GIGROUTER_GIT_TIMEOUT"
+DEFAULT_TIMEOUT = 600.0
+# Defaults that a user's own setting of the same variable overrides.
+_NETWORK_DEFAULTS = {
+    "GIT_HTTP_LOW_SPEED_LIMIT": "1000",  # bytes per second, for ...
+    "GIT_HTTP_LOW_SPEED_TIME": "60",  # ... this many seconds, or the transfer fails
+}
+_SSH_COMMAND = (
+    "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4"
+)
 
 # Variables that would point git at another repository than the one each command names (they
 # are set, for example, when publish runs inside a git hook).
@@ -30,7 +51,6 @@ _REPO_VARIABLES = frozenset(
         "GIT_CEILING_DIRECTORIES",
     }
 )
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^/@:\s]*):[^/@\s]*@")
 _SCP_LIKE = re.compile(r"^[^/]+:")
 
 
@@ -39,28 +59,66 @@ def environment(**extra: str) -> dict[str, str]:
     on repositories it only reads."""
     env = {k: v for k, v in os.environ.items() if k not in _REPO_VARIABLES}
     env.update(GIT_TERMINAL_PROMPT="0", LC_ALL="C", LANGUAGE="C", GIT_OPTIONAL_LOCKS="0")
+    env["GIT_ALLOW_PROTOCOL"] = ":".join(SCHEMES)
+    for key, value in _NETWORK_DEFAULTS.items():
+        env.setdefault(key, value)
+    if "GIT_SSH" not in env and "GIT_SSH_COMMAND" not in env:
+        env["GIT_SSH_COMMAND"] = _SSH_COMMAND
     env.update(extra)
     return env
+
+
+def timeout() -> float:
+    """Seconds one git call may take (``GIGROUTER_GIT_TIMEOUT``)."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise UsageError(f"{TIMEOUT_VARIABLE}={raw!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{TIMEOUT_VARIABLE}={raw!r} must be a positive number of seconds")
+    return value
 
 
 def run(
     cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``git ARGS`` in ``cwd``; the caller looks at the return code."""
+    """``git ARGS`` in ``cwd``; the caller looks at the return code. Never reads the terminal;
+    a call that outlives ``timeout()`` is killed with everything it started (PublishError)."""
+    limit = timeout()
     try:
-        return subprocess.run(
+        proc = subprocess.Popen(
             ["git", *args],
             cwd=cwd,
-            input=stdin,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env or environment(),
-            capture_output=True,
             text=True,
-            check=False,
+            start_new_session=True,  # its own process group: ssh and helpers die with it
         )
     except FileNotFoundError:
         if not cwd.is_dir():
             raise UsageError([Problem(Location(str(cwd)), "no such directory")]) from None
         raise UsageError("git is not installed (not found on PATH); publish needs it") from None
+    try:
+        out, err = proc.communicate(stdin, timeout=limit)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        raise PublishError(
+            f"git {args[0]} did not finish within {limit:g} s and was stopped (a remote that"
+            f" does not answer?); set {TIMEOUT_VARIABLE} to allow longer"
+        ) from None
+    except BaseException:  # Ctrl-C, or the process was told to stop: leave nothing running
+        _kill(proc)
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
 
 
 def must(
@@ -80,11 +138,6 @@ def failure(what: str, stderr: str) -> PublishError:
     first = f"{what}: {lines[0]}" if lines else what
     rest = [Problem(Location(""), f"git: {line}") for line in lines[1:6]]
     return PublishError([Problem(Location(""), first), *rest])
-
-
-def redact(text: str) -> str:
-    """``text`` with the password of every URL's user info replaced by ``***``."""
-    return _USERINFO.sub(r"\g<scheme>\g<user>:***@", text)
 
 
 def last_line(stderr: str) -> str:

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from gigrouter.giturl import check_remote, credentials_in, redact
 from gigrouter.types import (
     Arn,
     Dns1035Label,
@@ -41,6 +42,7 @@ from gigrouter.types import (
     VpcId,
     Wave,
     printable,
+    quantity_value,
 )
 
 SEED_REPO_URL = "https://github.com/NTI-Django-React-Project/k8s-manifests"
@@ -72,16 +74,14 @@ def _file_name(value: str) -> str:
 class GitOps(Strict):
     """The repository Argo CD watches, and where in it the rendered tree lives."""
 
-    repo_url: Text = SEED_REPO_URL
+    repo_url: Annotated[Text, Field(json_schema_extra={"pattern": r"^\S+$"})] = SEED_REPO_URL
     revision: GitRevision = "main"
     path: RelativeDir = ""
 
     @field_validator("repo_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value or any(ch.isspace() for ch in value):
-            raise ValueError("must be a git URL without spaces")
-        return value
+        return check_remote(value)
 
     def join(self, *parts: str) -> str:
         """A path inside the GitOps repo: ``path`` joined with ``parts``, no leading slash."""
@@ -91,7 +91,7 @@ class GitOps(Strict):
 class Aws(Strict):
     """The EKS cluster the platform runs in."""
 
-    cluster_name: Text
+    cluster_name: Annotated[Text, Field(json_schema_extra={"pattern": _CLUSTER_NAME.pattern})]
     region: Region
     vpc_id: VpcId
     certificate_arn: Arn
@@ -107,7 +107,9 @@ class Aws(Strict):
 class Alb(Strict):
     """The one shared AWS Application Load Balancer every Ingress joins."""
 
-    group_name: Text = "shared-alb"
+    group_name: Annotated[Text, Field(json_schema_extra={"pattern": _GROUP_NAME.pattern})] = (
+        "shared-alb"
+    )
     ingress_class: DnsSubdomain = "alb"
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     target_type: Literal["ip", "instance"] = "ip"
@@ -276,7 +278,18 @@ class HelmSource(Strict):
 
     chart: DnsSubdomain
     repo_url: Text
-    version: Text
+    version: Annotated[Text, Field(json_schema_extra={"pattern": _CHART_VERSION.pattern})]
+
+    @field_validator("repo_url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        if credentials_in(value):
+            raise ValueError(
+                f"{redact(value)!r} carries credentials, and the config is rendered into Git:"
+                " give Argo CD the repository's credentials in a repository secret instead"
+            )
+        return value
+
     release_name: DnsLabel | None = None
     values: dict[str, Any] = {}
     parameters: dict[Text, Text] = {}
@@ -327,7 +340,12 @@ class Application(Strict):
     """One child Application of the app-of-apps."""
 
     name: DnsLabel
-    file: Annotated[str, Field(description="File name under argocd/")]
+    file: Annotated[
+        str,
+        Field(
+            description="File name under argocd/", json_schema_extra={"pattern": _FILE_NAME.pattern}
+        ),
+    ]
     enabled: bool = True
     description: Text = ""
     namespace: DnsLabel
@@ -375,6 +393,18 @@ class ResourceList(Strict):
 class Resources(Strict):
     requests: ResourceList = ResourceList()
     limits: ResourceList = ResourceList()
+
+    @model_validator(mode="after")
+    def _requests_within_limits(self) -> Resources:
+        for name in ("cpu", "memory"):
+            request, limit = getattr(self.requests, name), getattr(self.limits, name)
+            if request is not None and limit is not None:
+                if quantity_value(request) > quantity_value(limit):
+                    raise ValueError(
+                        f"requests.{name} {request} is more than limits.{name} {limit};"
+                        " Kubernetes rejects a request above its limit"
+                    )
+        return self
 
 
 class Probe(Strict):
@@ -470,6 +500,13 @@ class Route(Strict):
     port: Port | None = Field(default=None, description="Default: the workload Service's port")
 
 
+class ServiceRoute(Route):
+    """A route of an Ingress that belongs to no workload, so it names its Service and port."""
+
+    service: Dns1035Label
+    port: Port
+
+
 class IngressSpec(Strict):
     """An Ingress in the shared ALB group."""
 
@@ -491,6 +528,12 @@ class IngressSpec(Strict):
         return value
 
 
+class ServiceIngressSpec(IngressSpec):
+    """An Ingress of no workload (the logging stack's): every route names its Service."""
+
+    routes: list[ServiceRoute]
+
+
 class Workload(Container):
     """A Deployment with its Service and, when reachable from outside, an Ingress."""
 
@@ -502,6 +545,18 @@ class Workload(Container):
     wave: Wave | None = None
     service: ServiceSpec
     ingress: IngressSpec | None = None
+
+    @model_validator(mode="after")
+    def _routes_reach_own_service(self) -> Workload:
+        for i, route in enumerate(self.ingress.routes if self.ingress else []):
+            own = route.service is None or route.service == self.service.name
+            if own and route.port is not None and route.port != self.service.port:
+                raise ValueError(
+                    f"ingress.routes[{i}].port: {route.port} is not a port of Service"
+                    f" {self.service.name!r}, which serves {self.service.port}"
+                    " (leave `port` out to use it)"
+                )
+        return self
 
 
 class ConfigMapSpec(Strict):
@@ -527,7 +582,7 @@ class ExternalSecretSpec(Strict):
     name: DnsSubdomain
     target: DnsSubdomain | None = Field(default=None, description="Default: the same name")
     refresh_interval: Duration = "1h"
-    data: list[ExternalSecretItem]
+    data: Annotated[list[ExternalSecretItem], Field(min_length=1)]
     wave: Wave | None = None
 
     @property
@@ -592,7 +647,7 @@ class Logging(Strict):
     elasticsearch: Workload
     kibana: Workload
     fluent_bit: FluentBit
-    ingress: IngressSpec
+    ingress: ServiceIngressSpec
 
 
 class PrometheusSettings(Strict):
@@ -650,7 +705,7 @@ class Services(Strict):
     service_account: DnsSubdomain | None = Field(
         default=None, description="The ServiceAccount the SecretStore authenticates as"
     )
-    items: list[WebService] = []
+    items: Annotated[list[WebService], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _secrets_need_a_store(self) -> Services:

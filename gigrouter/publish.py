@@ -42,6 +42,7 @@ import yaml
 from gigrouter import git
 from gigrouter.config import load_platform
 from gigrouter.errors import Location, Problem, PublishError, UsageError
+from gigrouter.giturl import check_remote
 from gigrouter.layout import METADATA_FILE
 from gigrouter.model import GitOps
 from gigrouter.overlay import ENVIRONMENTS_DIR, load_environment, overlay_path
@@ -123,7 +124,7 @@ def publish(
                 )
             ]
         )
-    repo = _repo_argument(to or gitops.repo_url, checkout)
+    repo = _repo_argument(to or gitops.repo_url, checkout, "--to" if to else "gitops.repo_url")
     target_branch = branch or gitops.revision
     if not git.valid_branch(checkout, target_branch):
         raise UsageError([Problem(Location("--branch"), f"{target_branch!r} is not a branch name")])
@@ -207,8 +208,13 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or a.startswith(f"{b}/") or b.startswith(f"{a}/")
 
 
-def _repo_argument(repo: str, checkout: Path) -> str:
-    """A local path made absolute (git runs elsewhere); the checkout itself is refused."""
+def _repo_argument(repo: str, checkout: Path, where: str) -> str:
+    """A remote git may be handed (``giturl.check_remote``), a local path made absolute (git
+    runs elsewhere); the checkout itself is refused."""
+    try:
+        check_remote(repo, allow_credentials=where == "--to")
+    except ValueError as exc:
+        raise UsageError([Problem(Location(where), str(exc))]) from None
     local = Path(repo).expanduser()
     if "://" in repo or not local.exists():
         return repo
@@ -294,7 +300,7 @@ class _Target:
     def tip(self) -> str | None:
         """The branch's commit in the remote, fetched; None when the branch does not exist."""
         out = git.must(
-            self.dir, f"cannot read {git.redact(self.repo)}", "ls-remote", self.repo, self.ref
+            self.dir, f"cannot read {git.redact(self.repo)}", "ls-remote", "--", self.repo, self.ref
         )
         tips = [row.split("\t")[0] for row in out.splitlines() if row.endswith(f"\t{self.ref}")]
         if not tips:
@@ -306,6 +312,7 @@ class _Target:
                 "fetch",
                 "--no-tags",
                 "--quiet",
+                "--",
                 self.repo,
                 f"+{self.ref}:refs/gigrouter/tip",
             )
@@ -453,7 +460,7 @@ class _Target:
     def push(self, commit: str) -> str:
         """'' when pushed; the reason when rejected because the branch moved. Any other
         failure is a PublishError with git's message."""
-        done = git.run(self.dir, "push", "--porcelain", self.repo, f"{commit}:{self.ref}")
+        done = git.run(self.dir, "push", "--porcelain", "--", self.repo, f"{commit}:{self.ref}")
         if done.returncode == 0:
             return ""
         status = next((row for row in done.stdout.splitlines() if row.startswith("!")), "")

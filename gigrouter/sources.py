@@ -65,6 +65,7 @@ class SourceHistory:
             "--no-tags",
             "--quiet",
             "--update-shallow",
+            "--",
             str(self.checkout),
             "+HEAD:refs/source/HEAD",
             "+refs/heads/*:refs/source/heads/*",
@@ -82,6 +83,7 @@ class SourceHistory:
                 "--no-tags",
                 "--quiet",
                 *deepen,
+                "--",
                 url,
                 f"+refs/heads/*:refs/source/remote{index}/*",
             )
