@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
-from gigrouter.validate.context import Context, External, Index, Options, dig
+from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
+from gigrouter.validate.safeyaml import cut
 from gigrouter.validate.tree import (
     MemoryFiles,
     Tree,
@@ -21,9 +22,14 @@ WAIVER_PREFIX = "ignore-check.gigrouter.io/"
 Check = Callable[[Context], Iterable[Finding]]
 
 CORE_RULES = {
-    "yaml-invalid": "A file is not valid YAML (or not UTF-8).",
+    "yaml-invalid": "A file is not valid YAML, not UTF-8, or cannot be read.",
     "document-incomplete": "A document has no apiVersion, kind or metadata.name.",
     "waiver-without-reason": "An ignore-check annotation gives no reason.",
+    "symlink-outside-tree": "A symlink points outside the tree, dangles or loops (never followed).",
+    "document-too-large": (
+        "A file is too large, or a YAML document expands (aliases included) or nests beyond"
+        " what validate reads."
+    ),
 }
 
 
@@ -51,8 +57,12 @@ def _externals(tree: Tree, options: Options) -> dict[tuple[str, str, str], Exter
                     str(item["kind"]),
                     str(item.get("namespace") or ""),
                     str(item["name"]),
-                    tuple(str(k) for k in item.get("keys") or ()),
-                    tuple(int(p) for p in item.get("ports") or () if isinstance(p, int)),
+                    tuple(str(k) for k in as_list(item.get("keys"))),
+                    tuple(
+                        p
+                        for p in as_list(item.get("ports"))
+                        if isinstance(p, int) and not isinstance(p, bool)
+                    ),
                 )
                 out[ext.key] = ext
     for ext in options.externals:
@@ -155,7 +165,7 @@ def validate_path(path: Path, options: Options | None = None) -> Report:
     trees = [load_tree(path)]
     for name in environment_roots(path):
         prefix = f"environments/{name}/"
-        trees.append(load_tree(path / "environments" / name, prefix=prefix))
+        trees.append(load_tree(path / "environments" / name, prefix=prefix, bound=path))
     return _report(trees, options or Options())
 
 
@@ -173,7 +183,9 @@ def _report(trees: list[Tree], options: Options) -> Report:
     report = Report()
     for tree in trees:
         for finding in check_tree(tree, options):
-            report.findings.append(replace(finding, file=tree.prefix + finding.file))
+            report.findings.append(
+                replace(finding, file=tree.prefix + finding.file, message=cut(finding.message))
+            )
         report.files += len(tree.files)
         report.resources += len(tree.documents)
     report.findings = report.sorted()

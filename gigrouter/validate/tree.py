@@ -8,7 +8,10 @@ destination namespace of the Application whose path holds its file. Helm values 
 
 from __future__ import annotations
 
+import os
+import posixpath
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -16,12 +19,9 @@ from typing import Any
 
 import yaml
 
+from gigrouter.errors import Location, Problem, UsageError
+from gigrouter.validate import safeyaml
 from gigrouter.validate.findings import Finding, Resource, Severity
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 METADATA_FILE = "gigrouter-metadata.yaml"
 ENVIRONMENTS_DIR = "environments"
@@ -138,14 +138,20 @@ class Tree:
     findings: list[Finding] = field(default_factory=list)
     repo_path: str = ""
     memory: MemoryFiles | None = None
+    # tree path -> the real file to read for it; only files inside the tree's bounds are here
+    sources: dict[str, Path] = field(default_factory=dict)
 
     def text(self, rel: str) -> str | None:
-        """The text of one file of the tree (from memory or disk), None if it is not there."""
+        """The text of one file of the tree (from memory or disk), None if it is not there,
+        is not readable UTF-8, is too large, or is reached through a link out of the tree."""
         if self.memory is not None:
             return self.memory.texts.get(rel)
+        source = self.sources.get(rel)
+        if source is None:
+            return None
         try:
-            return (self.root / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return safeyaml.read_text(source)
+        except safeyaml.Unreadable:
             return None
 
     def manifests(self) -> Iterator[Document]:
@@ -189,8 +195,24 @@ def relative_to_repo(path: str, repo_path: str) -> str | None:
     return None
 
 
-def _app_info(doc: Document, repo_path: str, repo_url: str | None) -> AppInfo:
-    """What an Application syncs from this tree; sources of other repos are left out."""
+_REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)  # Helm reads URLs itself
+
+
+def _inside_repo(path: str) -> str | None:
+    """``path`` (relative to the repo root) normalised, or None when it climbs out of it."""
+    clean = posixpath.normpath(path.strip("/") or ".")
+    if clean == ".." or clean.startswith("../"):
+        return None
+    return "" if clean == "." else clean
+
+
+def _app_info(
+    doc: Document, repo_path: str, repo_url: str | None, outside: list[str] | None = None
+) -> AppInfo:
+    """What an Application syncs from this tree; sources of other repos are left out. Values
+    files that leave the repository are not read; each adds a message to ``outside``."""
+    if outside is None:
+        outside = []
     spec = doc.spec
     raw = spec.get("sources")
     if not isinstance(raw, list):
@@ -219,16 +241,30 @@ def _app_info(doc: Document, repo_path: str, repo_url: str | None) -> AppInfo:
         if not isinstance(helm, dict) or not isinstance(helm.get("valueFiles"), list):
             continue
         for vf in helm["valueFiles"]:
-            if not isinstance(vf, str):
+            if not isinstance(vf, str) or _REMOTE.match(vf):
                 continue
             if vf.startswith("$"):  # $ref/path: relative to the root of the ref source's repo
                 ref, _, rest = vf[1:].partition("/")
                 if ref in refs and local(refs[ref]):
-                    rel = relative_to_repo(rest, repo_path)
-                    if rel is not None:
+                    inside = _inside_repo(rest)
+                    rel = relative_to_repo(inside, repo_path) if inside is not None else None
+                    if rel is not None:  # outside: the argocd rules say it is not in the tree
                         value_files.append(rel)
             elif isinstance(source_path, str) and local(src):  # relative to the source's path
-                rel = relative_to_repo(f"{source_path.strip('/')}/{vf}", repo_path)
+                if vf.startswith("/"):
+                    outside.append(
+                        f"values file {vf!r} is an absolute path; write it relative to the"
+                        f" source path {source_path!r}"
+                    )
+                    continue
+                inside = _inside_repo(f"{source_path.strip('/')}/{vf}")
+                if inside is None:
+                    outside.append(
+                        f"values file {vf!r} resolves outside the repository; Argo CD refuses"
+                        " value files outside the repo root"
+                    )
+                    continue
+                rel = relative_to_repo(inside, repo_path)
                 if rel is not None:
                     value_files.append(rel)
     dest = spec.get("destination")
@@ -275,17 +311,32 @@ class MemoryFiles:
 
 
 def load_tree(
-    root: Path, prefix: str = "", skip_environments: bool = True, memory: MemoryFiles | None = None
+    root: Path,
+    prefix: str = "",
+    skip_environments: bool = True,
+    memory: MemoryFiles | None = None,
+    bound: Path | None = None,
 ) -> Tree:
     """Read every manifest under ``root`` (or in ``memory``); environments/<name>/ trees are left
-    to their own load."""
+    to their own load.
+
+    On disk nothing outside ``bound`` (default ``root``) is read: a symlink whose target leaves
+    it, dangles or loops is a finding naming the link, never followed; a link that stays inside
+    is read once, at its target. Files that cannot be read, are too large, or hold YAML beyond
+    the bounds of :mod:`gigrouter.validate.safeyaml` are findings too. Raises
+    :class:`UsageError` when ``root`` itself cannot be listed."""
     tree = Tree(root=root, prefix=prefix, memory=memory)
-    meta_text = memory.texts.get(METADATA_FILE) if memory is not None else None
-    if memory is None and (root / METADATA_FILE).is_file():
-        meta_text = (root / METADATA_FILE).read_text(encoding="utf-8")
+    if memory is not None:
+        listing: list[str] = sorted(memory.texts)
+        environments = set(memory.environments())
+    else:
+        environments = set(environment_roots(root))
+        skipped = environments if skip_environments else set()
+        listing = _walk(tree, bound if bound is not None else root, skipped)
+    meta_text = _text_of(tree, METADATA_FILE) if METADATA_FILE in listing else None
     if meta_text is not None:
         try:
-            meta = yaml.load(meta_text, Loader=_Loader)
+            meta = safeyaml.load(meta_text)
         except yaml.YAMLError as exc:
             tree.findings.append(_yaml_finding(METADATA_FILE, exc))
             meta = None
@@ -294,12 +345,6 @@ def load_tree(
             gitops = meta.get("gitops")
             if isinstance(gitops, dict) and isinstance(gitops.get("path"), str):
                 tree.repo_path = gitops["path"].strip("/")
-    if memory is not None:
-        listing: list[str] = sorted(memory.texts)
-        environments = set(memory.environments())
-    else:
-        listing = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        environments = set(environment_roots(root))
     for rel in listing:
         parts = PurePosixPath(rel).parts
         in_environment = len(parts) > 2 and parts[0] == ENVIRONMENTS_DIR
@@ -313,14 +358,19 @@ def load_tree(
         if memory is not None:
             _read_text(tree, rel, memory.texts[rel], memory.parsed.get(rel))
         else:
-            _read_file(tree, root / rel, rel)
+            text = _text_of(tree, rel)
+            if text is not None:
+                _read_text(tree, rel, text, None)
     gitops = tree.metadata.get("gitops")
     repo_url = gitops.get("repoURL") if isinstance(gitops, dict) else None
     if not isinstance(repo_url, str):
         repo_url = None
+    outside: list[tuple[Document, str]] = []
     for doc in tree.documents:
         if doc.kind == "Application" and doc.group == "argoproj.io":
-            tree.applications.append(_app_info(doc, tree.repo_path, repo_url))
+            problems: list[str] = []
+            tree.applications.append(_app_info(doc, tree.repo_path, repo_url, problems))
+            outside.extend((doc, message) for message in problems)
     for app in tree.applications:
         tree.values_files.update(app.value_files)
     meta_values = tree.metadata.get("valuesFiles")
@@ -331,48 +381,184 @@ def load_tree(
     # Values files are Helm input, not manifests (but they must still be valid YAML).
     tree.documents = [d for d in tree.documents if d.file not in tree.values_files]
     tree.findings = [
-        f for f in tree.findings if f.file not in tree.values_files or f.rule == "yaml-invalid"
+        f for f in tree.findings if f.file not in tree.values_files or f.rule in _FILE_RULES
     ]
     _assign_apps(tree)
+    for doc, message in outside:
+        tree.findings.append(
+            Finding(Severity.ERROR, "argocd-app-path", message, doc.file, doc.line, doc.resource)
+        )
     return tree
 
 
+# Findings about a file itself, kept for values files too (which are otherwise not manifests).
+_FILE_RULES = frozenset({"yaml-invalid", "document-too-large", "symlink-outside-tree"})
+
+
+def _walk(tree: Tree, bound: Path, environments: set[str]) -> list[str]:
+    """Every file under ``tree.root`` as a tree path, sorted; fills ``tree.sources`` with the
+    real file each one is read from and adds a finding for every link out of ``bound``, every
+    directory that cannot be listed and every entry that is not a regular file. Hidden
+    directories (``.git``) and the ``environments`` trees named are not entered."""
+    skip = {f"{ENVIRONMENTS_DIR}/{name}" for name in environments}
+    try:
+        real_root = Path(os.path.realpath(tree.root))
+        real_bound = Path(os.path.realpath(bound))
+        top = list(os.scandir(real_root))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError([Problem(Location(str(tree.root)), f"cannot list it: {reason}")]) from None
+    regular: dict[str, Path] = {}
+    links: dict[str, Path] = {}
+    pending: list[tuple[str, list[os.DirEntry[str]]]] = [("", top)]
+    while pending:
+        folder, entries = pending.pop()
+        for entry in sorted(entries, key=lambda e: e.name):
+            rel = f"{folder}{entry.name}"
+            try:
+                if entry.is_symlink():
+                    target = _link_target(tree, entry, rel, real_bound)
+                    if target is not None and target.is_file():
+                        links[rel] = target
+                elif entry.is_dir(follow_symlinks=False):
+                    if entry.name.startswith(".") or rel in skip:
+                        continue
+                    try:
+                        pending.append((rel + "/", list(os.scandir(entry.path))))
+                    except OSError as exc:
+                        tree.findings.append(_unreadable(rel, f"cannot list the directory: {exc}"))
+                elif entry.is_file(follow_symlinks=False):
+                    regular[rel] = Path(entry.path)
+                elif not entry.name.startswith("."):
+                    mode = entry.stat(follow_symlinks=False).st_mode
+                    tree.findings.append(_unreadable(rel, f"not a regular file ({_kind(mode)})"))
+            except OSError as exc:
+                tree.findings.append(_unreadable(rel, exc.strerror or type(exc).__name__))
+    read = set(regular.values())
+    for rel, target in links.items():
+        if target not in read:  # a link inside the tree is read once, at its target
+            regular[rel] = target
+            read.add(target)
+    tree.sources = regular
+    return sorted(regular)
+
+
+def _link_target(tree: Tree, entry: os.DirEntry[str], rel: str, bound: Path) -> Path | None:
+    """Where an in-bounds symlink leads (a finding and None for any other link)."""
+    hidden = any(part.startswith(".") for part in PurePosixPath(rel).parts)
+    try:
+        os.stat(entry.path)  # follows the link: dangling links and loops fail here
+    except OSError:
+        if not hidden:
+            tree.findings.append(
+                _link_finding(rel, "is a symlink that dangles or loops; Argo CD refuses it")
+            )
+        return None
+    target = Path(os.path.realpath(entry.path))
+    if target != bound and bound not in target.parents:
+        if not hidden:
+            tree.findings.append(
+                _link_finding(
+                    rel,
+                    "is a symlink that points outside the tree; it was not followed (Argo CD's"
+                    " repo server refuses repositories with out-of-bounds symlinks)",
+                )
+            )
+        return None
+    return target
+
+
+def _link_finding(rel: str, message: str) -> Finding:
+    return Finding(Severity.ERROR, "symlink-outside-tree", f"{rel} {message}", rel)
+
+
+def _unreadable(rel: str, reason: str) -> Finding:
+    return Finding(Severity.ERROR, "yaml-invalid", f"cannot read {rel}: {reason}", rel)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file or directory"
+
+
+def _text_of(tree: Tree, rel: str) -> str | None:
+    """The text of one file, or None with a finding on why it could not be read."""
+    if tree.memory is not None:
+        text = tree.memory.texts.get(rel)
+        if text is not None and len(text) > safeyaml.MAX_FILE_BYTES:
+            tree.findings.append(_too_large(rel, f"it has {len(text)} characters"))
+            return None
+        return text
+    source = tree.sources.get(rel)
+    if source is None:
+        return None
+    try:
+        return safeyaml.read_text(source)
+    except safeyaml.Unreadable as exc:
+        if exc.too_large:
+            tree.findings.append(_too_large(rel, exc.reason))
+        elif exc.reason == "not UTF-8 text":
+            tree.findings.append(
+                Finding(
+                    Severity.ERROR, "yaml-invalid", "not UTF-8 text; Argo CD cannot read it", rel
+                )
+            )
+        else:
+            tree.findings.append(_unreadable(rel, exc.reason))
+        return None
+
+
+def _too_large(rel: str, reason: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "document-too-large",
+        f"not read: {reason}; at most {safeyaml.MAX_FILE_BYTES} bytes are read per file",
+        rel,
+    )
+
+
 def environment_roots(root: Path) -> list[str]:
-    """The names of environments/<name>/ trees that are gigrouter trees of their own."""
+    """The names of environments/<name>/ trees that are gigrouter trees of their own: real
+    directories (not symlinks) holding a metadata file."""
     env_dir = root / ENVIRONMENTS_DIR
-    if not env_dir.is_dir():
+    if env_dir.is_symlink() or not env_dir.is_dir():
         return []
-    return sorted(p.name for p in env_dir.iterdir() if (p / METADATA_FILE).is_file())
+    try:
+        entries = sorted(os.scandir(env_dir), key=lambda e: e.name)
+    except OSError:
+        return []  # the root's walk reports it
+    return [
+        e.name
+        for e in entries
+        if e.is_dir(follow_symlinks=False) and os.path.lexists(os.path.join(e.path, METADATA_FILE))
+    ]
 
 
 def _yaml_finding(rel: str, exc: yaml.YAMLError) -> Finding:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 0
     problem = getattr(exc, "problem", None) or str(exc)
+    rule = "document-too-large" if isinstance(exc, safeyaml.LimitError) else "yaml-invalid"
     return Finding(
         Severity.ERROR,
-        "yaml-invalid",
-        f"not valid YAML: {problem}; fix the syntax so Argo CD can read the file",
+        rule,
+        safeyaml.cut(f"not valid YAML: {problem}; fix the syntax so Argo CD can read the file")
+        if rule == "yaml-invalid"
+        else f"not read: {problem}",
         rel,
         line,
     )
 
 
-def _read_file(tree: Tree, path: Path, rel: str) -> None:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        tree.findings.append(
-            Finding(Severity.ERROR, "yaml-invalid", "not UTF-8 text; Argo CD cannot read it", rel)
-        )
-        return
-    _read_text(tree, rel, text, None)
-
-
 def _read_text(tree: Tree, rel: str, text: str, parsed: list[Any] | None) -> None:
     if parsed is None:
         try:
-            parsed = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+            parsed = [d for d in safeyaml.load_all(text) if d is not None]
         except yaml.YAMLError as exc:
             tree.findings.append(_yaml_finding(rel, exc))
             return
