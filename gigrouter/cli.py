@@ -153,9 +153,24 @@ def _format(report: Report, fmt: Format, path: str) -> str:
     return formats.to_text(report, color=sys.stdout.isatty())
 
 
+def _plain_env(env: str) -> str:
+    """``env`` if it names one directory (no '/', '..' or absolute path), else a usage error."""
+    if not env or env.startswith((".", "-")) or any(c in env for c in "/\\:\0") or ".." in env:
+        raise UsageError(
+            [
+                Problem(
+                    Location("--env"),
+                    f"{env!r} is not an environment name: use a plain name like staging"
+                    " (no '/', '..' or absolute path)",
+                )
+            ]
+        )
+    return env
+
+
 def _environment_tree(path: Path, env: str) -> Path:
     """PATH/environments/ENV, the tree of one environment, or a usage error naming the known."""
-    tree = path / "environments" / env
+    tree = path / "environments" / _plain_env(env)
     if not tree.is_dir():
         envs = path / "environments"
         known = sorted(p.name for p in envs.iterdir() if p.is_dir()) if envs.is_dir() else []
@@ -450,7 +465,7 @@ def diff(
     from gigrouter import diff_formats
     from gigrouter.diff import diff_config
 
-    result = diff_config(config, out, against, env=env)
+    result = diff_config(config, out, against, env=_plain_env(env) if env is not None else None)
     if output is DiffFormat.markdown:
         typer.echo(diff_formats.to_markdown(result), nl=False)
     else:

@@ -167,6 +167,8 @@ class _Task:
 def plan_tree(path: Path, env: str | None = None) -> Plan:
     """The sync plan of the GitOps tree at ``path`` (``env``: environments/<env>/ inside it)."""
     if env is not None:
+        if not env or env.startswith(".") or any(c in env for c in "/\\\0") or ".." in env:
+            raise UsageError([Problem(Location("--env"), f"{env!r} is not an environment name")])
         path = path / "environments" / env
     if not path.is_dir():
         reason = "no such directory" if not path.exists() else "is not a directory"

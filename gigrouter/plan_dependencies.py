@@ -119,9 +119,9 @@ def _values_text(tree: Tree, app: AppInfo) -> str:
                 if key in helm:
                     parts.append(json.dumps(helm[key], sort_keys=True))
     for rel in app.value_files:
-        path = tree.root / rel
-        if path.is_file():
-            parts.append(path.read_text(encoding="utf-8", errors="replace"))
+        text = tree.text(rel)  # None for files not in the tree (or reached through a link out)
+        if text is not None:
+            parts.append(text)
     return "\n".join(parts)
 
 
