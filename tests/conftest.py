@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.shared import in_ci, require_dir, shared_dir, upstream_crds_dir
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = shared_dir()
 DEFAULT_CONFIG = REPO / "config" / "platform.yaml"
 
 
@@ -22,6 +23,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if in_ci() and config.getoption("--update-golden"):
+        raise pytest.UsageError(
+            "--update-golden is not allowed in CI: golden files are rewritten and reviewed"
+            " locally, CI only compares"
+        )
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
@@ -29,11 +38,8 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def shared_crds() -> Path:
-    """../shared/crds beside the repository; tests that need it skip, saying why, without it."""
-    crds = SHARED / "crds"
-    if not crds.is_dir():
-        pytest.skip(f"upstream CRD oracles not found at {crds} (CI always has ../shared)")
-    return crds
+    """../shared/crds beside the repository: without it a test skips, or under CI fails."""
+    return require_dir(upstream_crds_dir(), "upstream CRD oracle directory")
 
 
 @pytest.fixture(scope="session")

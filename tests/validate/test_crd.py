@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from support.shared import require_dir, upstream_crds_dir
 
 from gigrouter.errors import ConfigError
 from gigrouter.validate import crd
 from gigrouter.validate.base import SchemaError
 from gigrouter.validate.crd import CrdSchemas, collect_errors, crd_to_jsonschema, load_crds
 
-UPSTREAM_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
+UPSTREAM_CRDS = upstream_crds_dir()
 
 
 def check(openapi: dict[str, Any], instance: object, *, strict: bool = True) -> list[SchemaError]:
@@ -593,9 +594,7 @@ def test_add_replaces_a_schema_and_its_validator(widgets: CrdSchemas) -> None:
 
 
 def test_upstream_crds_load() -> None:
-    if not UPSTREAM_CRDS.is_dir():
-        pytest.skip(f"upstream CRD directory {UPSTREAM_CRDS} is absent")
-    schemas = load_crds(UPSTREAM_CRDS)
+    schemas = load_crds(require_dir(UPSTREAM_CRDS, "upstream CRD directory"))
     assert sorted(schemas) == [
         ("argoproj.io/v1alpha1", "AppProject"),
         ("argoproj.io/v1alpha1", "Application"),

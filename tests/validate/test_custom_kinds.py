@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from support.shared import require_dir, upstream_crds_dir
 
 from gigrouter.validate import custom_kinds
 from gigrouter.validate.base import SchemaError
 from gigrouter.validate.crd import CrdSchemas, load_crds
 from gigrouter.validate.custom_kinds import CustomKindSchemas
 
-UPSTREAM_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
+UPSTREAM_CRDS = upstream_crds_dir()
 
 Doc = dict[str, Any]
 Path_ = tuple[str | int, ...]
@@ -1251,12 +1252,9 @@ ALL_CASES = [case for cases in CORPUS.values() for case in cases]
 
 
 def load_upstream(directory: Path) -> CrdSchemas:
-    if not directory.is_dir():
-        pytest.skip(
-            f"upstream CRD directory {directory} is absent, so gigrouter's schemas cannot be "
-            "compared with the upstream CRDs"
-        )
-    return CrdSchemas(load_crds(directory))
+    """The upstream CRDs; without them gigrouter's schemas cannot be compared (skip, or under
+    CI fail)."""
+    return CrdSchemas(load_crds(require_dir(directory, "upstream CRD directory")))
 
 
 @pytest.fixture(scope="module")
@@ -1274,9 +1272,15 @@ def paths(errors: list[SchemaError]) -> set[str]:
     return {error.path for error in errors}
 
 
-def test_missing_upstream_directory_skips_and_names_it(tmp_path: Path) -> None:
+def test_missing_upstream_directory_skips_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     missing = tmp_path / "shared" / "crds"
+    monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match=re.escape(str(missing)) + " is absent"):
+        load_upstream(missing)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=re.escape(str(missing)) + " is absent, and CI"):
         load_upstream(missing)
 
 
