@@ -398,12 +398,12 @@ class Resources(Strict):
     def _requests_within_limits(self) -> Resources:
         for name in ("cpu", "memory"):
             request, limit = getattr(self.requests, name), getattr(self.limits, name)
-            if request is not None and limit is not None:
-                if quantity_value(request) > quantity_value(limit):
-                    raise ValueError(
-                        f"requests.{name} {request} is more than limits.{name} {limit};"
-                        " Kubernetes rejects a request above its limit"
-                    )
+            both = request is not None and limit is not None
+            if both and quantity_value(request) > quantity_value(limit):
+                raise ValueError(
+                    f"requests.{name} {request} is more than limits.{name} {limit};"
+                    " Kubernetes rejects a request above its limit"
+                )
         return self
 
 
@@ -531,7 +531,8 @@ class IngressSpec(Strict):
 class ServiceIngressSpec(IngressSpec):
     """An Ingress of no workload (the logging stack's): every route names its Service."""
 
-    routes: list[ServiceRoute]
+    # A narrower item type than IngressSpec's; pydantic validates the items as ServiceRoute.
+    routes: list[ServiceRoute]  # type: ignore[assignment]
 
 
 class Workload(Container):

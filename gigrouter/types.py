@@ -7,30 +7,31 @@ Argo CD or AWS would reject later. Free-form strings exclude characters YAML can
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$")
 _QUANTITY = re.compile(
-    r"^[+-]?(\d+(\.\d*)?|\.\d+)"
-    r"(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$"
+    r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+    r"(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
 )
-_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _IMAGE = re.compile(
     r"^(?P<name>[a-z0-9]+([._-]{1,2}[a-z0-9]+|-+[a-z0-9]+)*"
     r"(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+|-+[a-z0-9]+)*)*)"
-    r"(:(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?"
     r"(@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
 )
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
-_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9_+=,.@/:-]+$")
+_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9_+=,.@/:-]+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
 _GIT_REVISION = re.compile(r"^[A-Za-z0-9._/+-]+$")
 _IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -96,7 +97,30 @@ def quantity(value: str) -> str:
         raise ValueError(
             f"{value!r} is not a Kubernetes quantity such as '100m', '0.5', '256Mi' or '2Gi'"
         )
+    try:
+        amount = quantity_value(text)
+    except ArithmeticError:
+        raise ValueError(f"{value!r} is out of range for a Kubernetes quantity") from None
+    if amount < 0:
+        raise ValueError(f"{value!r} is negative; CPU, memory and storage are at least 0")
     return text
+
+
+_BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+
+def quantity_value(text: str) -> Decimal:
+    """The exact amount a quantity string (one ``quantity`` accepts) stands for."""
+    match = _QUANTITY.fullmatch(text)
+    assert match is not None, text
+    suffix = match.group(3) or ""
+    number = Decimal(text[: len(text) - len(suffix)])
+    if suffix in _BINARY:
+        return number * (Decimal(2) ** _BINARY[suffix])
+    if suffix in _DECIMAL:
+        return number.scaleb(_DECIMAL[suffix])
+    return number.scaleb(int(suffix[1:])) if suffix else number
 
 
 def duration(value: str) -> str:
@@ -176,22 +200,44 @@ def relative_dir(value: str) -> str:
     return cleaned
 
 
-Text = Annotated[str, AfterValidator(printable)]
-DnsLabel = Annotated[str, AfterValidator(dns1123_label)]
-Dns1035Label = Annotated[str, AfterValidator(dns1035_label)]
-DnsSubdomain = Annotated[str, AfterValidator(dns1123_subdomain)]
-Host = Annotated[str, AfterValidator(host)]
+def _schema(pattern: re.Pattern[str] | str, max_length: int | None = None) -> WithJsonSchema:
+    """The JSON Schema of a checked string: its pattern (the checker's own regex, without
+    Python-only group names) and length, so editors and schema-driven tools know the form."""
+    text = pattern if isinstance(pattern, str) else pattern.pattern
+    schema: dict[str, object] = {"type": "string", "pattern": re.sub(r"\(\?P<\w+>", "(", text)}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return WithJsonSchema(schema)
+
+
+_SUBDOMAIN_SCHEMA = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+
+# Both JSON Schema (ECMA 262) and Python read these escapes alike.
+_PRINTABLE_SCHEMA = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+
+Text = Annotated[str, AfterValidator(printable), _schema(_PRINTABLE_SCHEMA)]
+DnsLabel = Annotated[str, AfterValidator(dns1123_label), _schema(_DNS1123_LABEL, 63)]
+Dns1035Label = Annotated[str, AfterValidator(dns1035_label), _schema(_DNS1035_LABEL, 63)]
+DnsSubdomain = Annotated[str, AfterValidator(dns1123_subdomain), _schema(_SUBDOMAIN_SCHEMA, 253)]
+Host = Annotated[str, AfterValidator(host), _schema(_HOST, 253)]
 Port = Annotated[int, Field(ge=1, le=65535)]
-PortName = Annotated[str, AfterValidator(port_name)]
-Quantity = Annotated[str, BeforeValidator(quantity_text), AfterValidator(quantity)]
-Duration = Annotated[str, AfterValidator(duration)]
-Image = Annotated[str, AfterValidator(image)]
-UrlPath = Annotated[str, AfterValidator(url_path)]
-EnvName = Annotated[str, AfterValidator(env_name)]
-Arn = Annotated[str, AfterValidator(arn)]
-VpcId = Annotated[str, AfterValidator(vpc_id)]
-Region = Annotated[str, AfterValidator(region)]
-GitRevision = Annotated[str, AfterValidator(git_revision)]
-RelativeDir = Annotated[str, AfterValidator(relative_dir)]
+PortName = Annotated[str, AfterValidator(port_name), _schema(_IANA_SVC_NAME, 15)]
+Quantity = Annotated[
+    str,
+    BeforeValidator(quantity_text),
+    AfterValidator(quantity),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": _QUANTITY.pattern}, {"type": "number"}]}
+    ),
+]
+Duration = Annotated[str, AfterValidator(duration), _schema(_DURATION)]
+Image = Annotated[str, AfterValidator(image), _schema(_IMAGE, 512)]
+UrlPath = Annotated[str, AfterValidator(url_path), _schema(_PATH, 1024)]
+EnvName = Annotated[str, AfterValidator(env_name), _schema(_ENV_NAME)]
+Arn = Annotated[str, AfterValidator(arn), _schema(_ARN)]
+VpcId = Annotated[str, AfterValidator(vpc_id), _schema(_VPC)]
+Region = Annotated[str, AfterValidator(region), _schema(_REGION)]
+GitRevision = Annotated[str, AfterValidator(git_revision), _schema(_GIT_REVISION)]
+RelativeDir = Annotated[str, AfterValidator(relative_dir), _schema(_PRINTABLE_SCHEMA)]
 Wave = Annotated[int, Field(ge=-1000, le=1000)]
 GroupOrder = Annotated[int, Field(ge=-1000, le=1000)]
