@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -25,7 +26,9 @@ from typing import Any, Final, TypeGuard
 import yaml
 
 from gigrouter.errors import ConfigError, Location, Problem
+from gigrouter.validate import safeyaml
 from gigrouter.validate.base import SchemaError, format_path
+from gigrouter.validate.patterns import PatternError, compile_re2
 
 JsonSchema = dict[str, Any]
 KindKey = tuple[str, str]
@@ -55,7 +58,6 @@ _SAME_KEYWORDS: Final = frozenset(
 )
 _INT_OR_STRING: Final = ("integer", "string")
 _CRD_API_GROUP: Final = "apiextensions.k8s.io/"
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,35 +243,72 @@ def load_crds(path: Path, *, strict: bool = True) -> dict[KindKey, JsonSchema]:
     ``preserveUnknownFields: true`` is converted non-strictly. When two documents define the
     same version and kind, the one read last (files in sorted path order) wins.
 
-    Raises :class:`ConfigError` when the path is missing, a file is not YAML, or a CRD has no
-    group or kind.
+    Raises :class:`ConfigError` naming the file when the path is missing, a file cannot be
+    read or is not YAML (within :mod:`~gigrouter.validate.safeyaml`'s bounds), a document is
+    not a mapping, a CRD has no group or kind, or its schema is not one the API server would
+    accept (wrong keyword types, ``$ref``, a pattern RE2 cannot compile). Inside a directory,
+    symlinks that lead out of it are refused, not followed.
     """
     if path.is_dir():
-        files = sorted(
-            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in {".yaml", ".yml"}
-        )
+        files = _crd_files(path)
     elif path.is_file():
         files = [path]
     else:
         raise ConfigError([Problem(Location(str(path)), "CRD file or directory does not exist")])
     schemas: dict[KindKey, JsonSchema] = {}
     for file in files:
-        for doc in _read_documents(file):
+        for index, doc in enumerate(_read_documents(file)):
+            if doc is None:
+                continue
+            if not isinstance(doc, Mapping):
+                raise ConfigError(
+                    [Problem(Location(str(file)), f"document {index + 1} is not a mapping")]
+                )
             if _is_crd(doc):
                 schemas.update(_crd_version_schemas(doc, file, strict=strict))
     return schemas
 
 
-def _read_documents(file: Path) -> Iterator[object]:
+def _crd_files(folder: Path) -> list[Path]:
+    """The YAML files under ``folder``; directory links are not entered, file links must stay
+    inside ``folder``."""
+    root = os.path.realpath(folder)
+    found: list[Path] = []
+    for current, dirs, names in os.walk(folder, onerror=_unlistable):
+        dirs.sort()
+        for name in sorted(names):
+            file = Path(current) / name
+            if file.suffix.lower() not in {".yaml", ".yml"}:
+                continue
+            if file.is_symlink():
+                target = os.path.realpath(file)
+                if os.path.commonpath([root, target]) != root:
+                    raise ConfigError(
+                        [Problem(Location(str(file)), "is a symlink out of the CRD directory")]
+                    )
+            found.append(file)
+    return sorted(found)
+
+
+def _unlistable(exc: OSError) -> None:
+    where = exc.filename if isinstance(exc.filename, str) else "--crd"
+    raise ConfigError([Problem(Location(where), f"cannot list it: {exc.strerror}")])
+
+
+def _read_documents(file: Path) -> list[object]:
     try:
-        text = file.read_text(encoding="utf-8")
-        yield from yaml.load_all(text, Loader=_YAML_LOADER)
+        return list(safeyaml.load_all(safeyaml.read_text(file)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise ConfigError([Problem(Location(str(file), line), f"not valid YAML: {exc}")]) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(Location(str(file)), f"cannot read CRD file: {exc}")]) from exc
+        problem = getattr(exc, "problem", None) or type(exc).__name__  # no snippet of the file
+        raise ConfigError(
+            [Problem(Location(str(file), line), f"not valid YAML: {safeyaml.cut(problem, 200)}")]
+        ) from None
+    except safeyaml.Unreadable as exc:
+        raise ConfigError(
+            [Problem(Location(str(file)), f"cannot read CRD file: {exc.reason}")]
+        ) from None
 
 
 def _is_crd(doc: object) -> TypeGuard[Mapping[str, Any]]:
@@ -280,16 +319,18 @@ def _is_crd(doc: object) -> TypeGuard[Mapping[str, Any]]:
     )
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _crd_version_schemas(
     crd: Mapping[str, Any], file: Path, *, strict: bool
 ) -> dict[KindKey, JsonSchema]:
-    spec = crd.get("spec")
-    spec = spec if isinstance(spec, Mapping) else {}
+    spec = _mapping(crd.get("spec"))
     group = spec.get("group")
-    names = spec.get("names")
-    kind = names.get("kind") if isinstance(names, Mapping) else None
+    kind = _mapping(spec.get("names")).get("kind")
+    name = safeyaml.cut(str(_mapping(crd.get("metadata")).get("name", "?")), 100)
     if not (isinstance(group, str) and group and isinstance(kind, str) and kind):
-        name = (crd.get("metadata") or {}).get("name", "?")
         raise ConfigError(
             [
                 Problem(
@@ -298,21 +339,176 @@ def _crd_version_schemas(
                 )
             ]
         )
+
+    def bad(key_path: str, message: str) -> ConfigError:
+        where = Location(str(file), key_path=key_path)
+        return ConfigError([Problem(where, f"CustomResourceDefinition {name}: {message}")])
+
     crd_strict = strict and spec.get("preserveUnknownFields") is not True
-    shared = (spec.get("validation") or {}).get("openAPIV3Schema")
-    versions = spec.get("versions") or []
+    validation = spec.get("validation")
+    if validation is not None and not isinstance(validation, Mapping):
+        raise bad("spec.validation", "must be a mapping")
+    shared = _mapping(validation).get("openAPIV3Schema")
+    versions = spec.get("versions")
+    if versions is None:
+        versions = []
+    if not isinstance(versions, list):
+        raise bad("spec.versions", "must be a list")
     if not versions and isinstance(spec.get("version"), str):
         versions = [{"name": spec["version"], "served": True}]
     out: dict[KindKey, JsonSchema] = {}
-    for version in versions:
-        if not isinstance(version, Mapping) or version.get("served", True) is not True:
+    for index, version in enumerate(versions):
+        where = f"spec.versions[{index}]"
+        if not isinstance(version, Mapping):
+            raise bad(where, "must be a mapping")
+        if version.get("served", True) is not True:
             continue
-        schema = (version.get("schema") or {}).get("openAPIV3Schema") or shared
-        if not isinstance(schema, Mapping):
+        if not isinstance(version.get("name"), str) or not version["name"]:
+            raise bad(f"{where}.name", "must be a non-empty string")
+        holder = version.get("schema")
+        if holder is not None and not isinstance(holder, Mapping):
+            raise bad(f"{where}.schema", "must be a mapping")
+        schema = _mapping(holder).get("openAPIV3Schema") or shared
+        schema_path = f"{where}.schema.openAPIV3Schema"
+        if schema is None:
             schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-        key = (f"{group}/{version.get('name')}", kind)
+        problems = schema_problems(schema, schema_path)
+        if problems:
+            raise ConfigError(
+                [
+                    Problem(
+                        Location(str(file), key_path=path),
+                        f"CustomResourceDefinition {name}: {message}",
+                    )
+                    for path, message in problems
+                ]
+            )
+        key = (f"{group}/{version['name']}", kind)
         out[key] = crd_to_jsonschema(schema, strict=crd_strict)
     return out
+
+
+_TYPES: Final = frozenset({"object", "array", "string", "integer", "number", "boolean"})
+_COUNTS: Final = (
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+)
+_NUMBERS: Final = ("minimum", "maximum", "multipleOf")
+_BOOLEANS: Final = (
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "uniqueItems",
+    "nullable",
+    "x-kubernetes-preserve-unknown-fields",
+    "x-kubernetes-int-or-string",
+    "x-kubernetes-embedded-resource",
+)
+_CHOICES: Final = {
+    "x-kubernetes-list-type": ("atomic", "set", "map"),
+    "x-kubernetes-map-type": ("atomic", "granular"),
+}
+_MAX_PROBLEMS: Final = 20
+
+
+def schema_problems(schema: object, path: str = "openAPIV3Schema") -> list[tuple[str, str]]:
+    """Why the API server would refuse ``schema`` as a CRD's ``openAPIV3Schema``, as
+    (key path, message) pairs; empty when it is one :func:`crd_to_jsonschema` can convert.
+
+    Checked: every node is a mapping; keyword values have the types OpenAPI gives them;
+    ``$ref`` is absent (CRDs may not use it); every ``pattern`` compiles on RE2, the engine the
+    API server uses (a pattern needing backtracking is refused here, not run)."""
+    problems: list[tuple[str, str]] = []
+    stack: list[tuple[object, str]] = [(schema, path)]
+    while stack and len(problems) < _MAX_PROBLEMS:
+        node, where = stack.pop()
+        if not isinstance(node, Mapping):
+            problems.append((where, f"a schema must be a mapping, got {_value_words(node)}"))
+            continue
+        problems.extend(_node_problems(node, where))
+        props = node.get("properties")
+        if props is not None:
+            if isinstance(props, Mapping):
+                for key in sorted(props, key=str, reverse=True):
+                    stack.append((props[key], f"{where}.properties.{key}"))
+            else:
+                problems.append((f"{where}.properties", "must be a mapping"))
+        for keyword in ("items", "not"):
+            if keyword in node:
+                stack.append((node[keyword], f"{where}.{keyword}"))
+        additional = node.get("additionalProperties")
+        if isinstance(additional, Mapping):
+            stack.append((additional, f"{where}.additionalProperties"))
+        elif additional is not None and not isinstance(additional, bool):
+            problems.append((f"{where}.additionalProperties", "must be a boolean or a schema"))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            branches = node.get(keyword)
+            if branches is None:
+                continue
+            if not isinstance(branches, list):
+                problems.append((f"{where}.{keyword}", "must be a list of schemas"))
+                continue
+            for i in reversed(range(len(branches))):
+                stack.append((branches[i], f"{where}.{keyword}[{i}]"))
+    return problems[:_MAX_PROBLEMS]
+
+
+def _node_problems(node: Mapping[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    if "$ref" in node:
+        yield f"{where}.$ref", "$ref is not allowed in a CRD schema; inline the definition"
+    kind = node.get("type")
+    if kind is not None and (not isinstance(kind, str) or kind not in _TYPES):
+        yield f"{where}.type", f"must be one of {', '.join(sorted(_TYPES))}"
+    if "enum" in node and not isinstance(node["enum"], list):
+        yield f"{where}.enum", "must be a list"
+    required = node.get("required")
+    if required is not None and (
+        not isinstance(required, list) or not all(isinstance(r, str) for r in required)
+    ):
+        yield f"{where}.required", "must be a list of field names"
+    for keyword in _COUNTS:
+        value = node.get(keyword)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
+            yield f"{where}.{keyword}", "must be a non-negative integer"
+    for keyword in _NUMBERS:
+        value = node.get(keyword)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+            yield f"{where}.{keyword}", "must be a number"
+    if isinstance(node.get("multipleOf"), int | float) and not node["multipleOf"] > 0:
+        yield f"{where}.multipleOf", "must be greater than 0"
+    for keyword in _BOOLEANS:
+        if keyword in node and not isinstance(node[keyword], bool):
+            yield f"{where}.{keyword}", "must be true or false"
+    for keyword, allowed in _CHOICES.items():
+        if keyword in node and node[keyword] not in allowed:
+            yield f"{where}.{keyword}", f"must be one of {', '.join(allowed)}"
+    keys = node.get("x-kubernetes-list-map-keys")
+    if keys is not None and (
+        not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)
+    ):
+        yield f"{where}.x-kubernetes-list-map-keys", "must be a list of field names"
+    rules = node.get("x-kubernetes-validations")
+    if rules is not None and (
+        not isinstance(rules, list) or not all(isinstance(r, Mapping) for r in rules)
+    ):
+        yield f"{where}.x-kubernetes-validations", "must be a list of rules"
+    pattern = node.get("pattern")
+    if pattern is not None:
+        if not isinstance(pattern, str):
+            yield f"{where}.pattern", "must be a string"
+        else:
+            try:
+                compile_re2(pattern)
+            except PatternError as exc:
+                yield (
+                    f"{where}.pattern",
+                    f"is not a regular expression the API server (RE2) accepts: {exc}",
+                )
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,11 +520,12 @@ def compile_validator(schema: JsonSchema, registry: Any = None) -> Any:
 
     jsonschema is imported here, not at module load: clean documents never need it.
     """
-    from jsonschema import Draft202012Validator
+    from gigrouter.validate.patterns import validator_class
 
+    cls = validator_class()  # patterns on RE2, uniqueItems in linear time
     if registry is None:
-        return Draft202012Validator(schema)
-    return Draft202012Validator(schema, registry=registry)
+        return cls(schema)
+    return cls(schema, registry=registry)
 
 
 def document_kind(doc: object) -> KindKey | None:

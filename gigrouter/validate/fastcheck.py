@@ -13,9 +13,11 @@ compiled, and the caller keeps using jsonschema for that kind.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from gigrouter.validate.patterns import Pattern, compile_trusted
+from gigrouter.validate.patterns import unique as _unique
 
 Check = Callable[[Any], bool]
 
@@ -151,7 +153,7 @@ class Compiler:
         out: list[Check] = []
         props = {k: self.lazy(s, base) for k, s in (schema.get("properties") or {}).items()}
         patterns = [
-            (re.compile(p), self.compile(s, base))
+            (compile_trusted(str(p)), self.compile(s, base))
             for p, s in (schema.get("patternProperties") or {}).items()
         ]
         extra = schema.get("additionalProperties", True)
@@ -206,18 +208,14 @@ class Compiler:
                 return False
             if item is not None and not all(item(x) for x in v):
                 return False
-            if unique:
-                for i, a in enumerate(v):
-                    if any(_same(a, b) for b in v[i + 1 :]):
-                        return False
-            return True
+            return not unique or _unique(v)
 
         return [check]
 
     def _scalars(self, schema: Mapping[str, Any]) -> list[Check]:
         out: list[Check] = []
         if "pattern" in schema:
-            out.append(_pattern(re.compile(str(schema["pattern"]))))
+            out.append(_pattern(compile_trusted(str(schema["pattern"]))))
         low, high = schema.get("minLength"), schema.get("maxLength")
         if low is not None or high is not None:
             out.append(_length(low, high))
@@ -286,7 +284,7 @@ def _negate(inner: Check) -> Check:
     return check
 
 
-def _pattern(pattern: re.Pattern[str]) -> Check:
+def _pattern(pattern: Pattern) -> Check:
     def check(v: Any) -> bool:
         return not isinstance(v, str) or pattern.search(v) is not None
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gigrouter.errors import GigrouterError
 from gigrouter.validate.base import SchemaError, format_path
 from gigrouter.validate.fastcheck import Check, Compiler, Unsupported
+from gigrouter.validate.patterns import compile_trusted, validator_class
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document has errors to explain
     from jsonschema.exceptions import ValidationError
@@ -380,7 +381,6 @@ def _definitions_registry(version_dir: str) -> Registry[Any]:
 
 @functools.cache
 def _validator(version_dir: str, filename: str) -> Any:
-    import jsonschema
     from referencing import Resource
     from referencing.jsonschema import DRAFT202012
 
@@ -388,7 +388,7 @@ def _validator(version_dir: str, filename: str) -> Any:
     uri: str = schema["$id"]
     resource: Resource[Any] = Resource.from_contents(schema, default_specification=DRAFT202012)
     registry = _definitions_registry(version_dir).with_resource(uri, resource)
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    return validator_class()(schema, registry=registry)  # patterns on RE2, linear uniqueItems
 
 
 @functools.cache
@@ -548,7 +548,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[PathParts, str]]:
         extras = [
             key
             for key in instance
-            if key not in known and not any(re.search(p, str(key)) for p in patterns)
+            if key not in known
+            and not any(compile_trusted(str(p)).search(str(key)) for p in patterns)
         ]
         if extras and error.validator_value is False:
             for key in sorted(extras, key=str):
