@@ -27,6 +27,7 @@ import yaml
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.validate.context import dig
 from gigrouter.validate.tree import ENVIRONMENTS_DIR, Document, Tree, environment_roots, load_tree
+from gigrouter.write import read_tree
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
@@ -143,15 +144,10 @@ def _decode(data: bytes) -> str | None:
 
 
 def _read_dir(out: Path) -> dict[str, str | None]:
-    if out.exists() and not out.is_dir():
+    """OUT's files, read as render --check reads them (links are refused, not followed)."""
+    if out.exists() and not out.is_dir() and not out.is_symlink():
         raise UsageError([Problem(Location(str(out)), "is not a directory")])
-    files: dict[str, str | None] = {}
-    if out.is_dir():
-        for path in sorted(out.rglob("*")):
-            rel = path.relative_to(out).as_posix()
-            if path.is_file() and _visible(rel):
-                files[rel] = _decode(path.read_bytes())
-    return files
+    return read_tree(out, hidden=False)
 
 
 def _git(

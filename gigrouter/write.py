@@ -1,23 +1,42 @@
 """Put a rendered tree on disk atomically, or compare it with what is there.
 
-The tree is written into a temporary sibling directory and swapped in only when every file is
-written; the temporary directory is always removed. A directory is replaced only when it is
-empty or carries gigrouter's metadata file, so a wrong ``--out`` can never wipe anything.
+The tree is written into a temporary sibling directory and exchanged with the old one in one
+``renameat2(RENAME_EXCHANGE)``, so at every instant the path holds either the old tree or the new
+one, whatever kills the process (where the kernel or file system cannot exchange, two renames
+with a moment between them). The old tree is then removed; temporaries that an earlier, killed
+run left behind are removed by the next one. Runs on one directory take turns (a lock on its
+parent).
+
+A directory is replaced only when gigrouter can show that it wrote it: empty, or holding its
+metadata file whose recorded top-level entries cover everything there, and no ``.git``
+anywhere, so a wrong ``--out`` (a home directory, a clone of the GitOps repo) can never wipe
+anything. Trees are read without following symbolic links: a link is an error naming it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import difflib
+import errno
+import fcntl
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from gigrouter.errors import Location, OutputDirError, Problem
 from gigrouter.layout import METADATA_FILE
 from gigrouter.render import RenderedTree
+
+FAILPOINT_VARIABLE = "GIGROUTER_FAILPOINT"  # tests: SIGKILL the process at a named step
 
 
 @dataclass(frozen=True)
@@ -35,21 +54,67 @@ class Drift:
 
 
 def ensure_replaceable(out_dir: Path) -> None:
-    """Refuse a path that is a file, or a non-empty directory gigrouter did not write."""
+    """Refuse a path that is a file or a link, or a non-empty directory that gigrouter cannot
+    show it wrote (see the module docstring)."""
     if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
         raise OutputDirError(
             [Problem(Location(str(out_dir)), "is not a directory; refusing to replace it")]
         )
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / METADATA_FILE).is_file():
-        raise OutputDirError(
-            [
-                Problem(
-                    Location(str(out_dir)),
-                    f"is not empty and has no {METADATA_FILE}, so gigrouter did not create it;"
-                    " refusing to replace it (choose an empty or new directory)",
-                )
-            ]
+    if not out_dir.is_dir():
+        return
+    present = sorted(entry.name for entry in os.scandir(out_dir))
+    if not present:
+        return
+
+    def refuse(why: str) -> OutputDirError:
+        return OutputDirError([Problem(Location(str(out_dir)), f"{why}; refusing to replace it")])
+
+    git_dir = next(_git_dirs(out_dir), None)
+    if git_dir is not None:
+        raise refuse(
+            f"holds {git_dir}, so it is (or contains) a git checkout, perhaps a clone of the"
+            " GitOps repo, which gigrouter never replaces (render into out/; publish commits)"
         )
+    entries = _recorded_entries(out_dir / METADATA_FILE)
+    if entries is None:
+        raise refuse(
+            f"is not empty and has no readable {METADATA_FILE} listing what gigrouter wrote,"
+            " so gigrouter did not create it (choose an empty or new directory)"
+        )
+    foreign = [name for name in present if name not in entries]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise refuse(
+            f"holds {shown}, which {METADATA_FILE} does not list as gigrouter's; move them out"
+            " or choose another directory"
+        )
+
+
+def _git_dirs(root: Path) -> Iterator[str]:
+    """Relative paths of every ``.git`` below ``root`` (links are not followed)."""
+    for top, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            if name == ".git":
+                yield Path(top, name).relative_to(root).as_posix()
+
+
+def _recorded_entries(metadata: Path) -> set[str] | None:
+    """The top-level entries the metadata file says gigrouter wrote, or None when it is not
+    gigrouter's metadata file."""
+    if metadata.is_symlink() or not metadata.is_file():
+        return None
+    try:
+        data: Any = yaml.load(metadata.read_bytes()[:1_000_000], Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError):
+        return None
+    if not isinstance(data, dict) or "gigrouter" not in data:
+        return None
+    entries = data.get("entries")
+    if not isinstance(entries, list):
+        return None
+    return {e for e in entries if isinstance(e, str) and e not in ("", ".", "..", ".git")}
 
 
 def _write_files(tree: RenderedTree, root: Path) -> None:
@@ -68,55 +133,170 @@ def write_tree(
     ``verify`` is called with the fully written staging directory before the swap; when it
     raises, ``out_dir`` is left as it was and the staging directory is removed.
     """
+    given = out_dir  # messages name the directory as the user gave it
     out_dir = Path(os.path.abspath(out_dir))
-    ensure_replaceable(out_dir)
-    before = compare(tree, out_dir) if out_dir.is_dir() else Drift(added=tree.paths())
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.gigrouter-new-", dir=parent))
     except OSError as exc:
         raise OutputDirError(
             [Problem(Location(str(parent)), f"cannot write: {exc.strerror}")]
         ) from None
-    retired: Path | None = None
-    try:
-        _write_files(tree, staging)
-        os.chmod(staging, 0o755)
-        if verify is not None:
-            verify(staging)
-        if out_dir.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.gigrouter-old-", dir=parent))
-            os.rename(out_dir, retired / "tree")
-            try:
+    with _turn(parent):
+        _remove_stale(out_dir)
+        ensure_replaceable(given)
+        before = compare(tree, given) if out_dir.is_dir() else Drift(added=tree.paths())
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir), dir=parent))
+        except OSError as exc:
+            raise OutputDirError(
+                [Problem(Location(str(parent)), f"cannot write: {exc.strerror}")]
+            ) from None
+        try:
+            _write_files(tree, staging)
+            os.chmod(staging, 0o755)
+            if verify is not None:
+                verify(staging)
+            _failpoint("staged")
+            if out_dir.exists():
+                _swap(staging, out_dir)  # staging now holds the old tree
+                _failpoint("swapped")
+            else:
                 os.rename(staging, out_dir)
-            except OSError:
-                os.rename(retired / "tree", out_dir)
-                raise
-        else:
-            os.rename(staging, out_dir)
-    except OSError as exc:
-        raise OutputDirError([Problem(Location(str(out_dir)), f"cannot write: {exc}")]) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
+        except OSError as exc:
+            raise OutputDirError(
+                [Problem(Location(str(out_dir)), f"cannot write: {exc}")]
+            ) from None
+        finally:
+            _remove(staging)
     return before
 
 
-def read_tree(root: Path) -> dict[str, str | None]:
-    """Every file under ``root`` by relative POSIX path; None for files that are not UTF-8."""
+def _temp_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.gigrouter-"
+
+
+@contextlib.contextmanager
+def _turn(parent: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``parent`` (the directory itself, so no lock file is left)."""
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Remove what a killed run left beside ``out_dir``: its staging or retired trees."""
+    prefix = _temp_prefix(out_dir)
+    for entry in os.scandir(out_dir.parent):
+        if entry.name.startswith(prefix) and entry.is_dir(follow_symlinks=False):
+            _remove(Path(entry.path))
+
+
+def _remove(path: Path) -> None:
+    """Remove a tree gigrouter made, read-only subdirectories included."""
+
+    def writable_then_retry(function: Any, target: str, _: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(target) or ".", 0o755)
+            os.chmod(target, stat.S_IRWXU)
+        with contextlib.suppress(FileNotFoundError):
+            function(target)
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=writable_then_retry)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where that is not possible."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    libc = ctypes.CDLL(name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False  # this file system or kernel cannot exchange
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Put ``staging``'s tree at ``out_dir`` and the old tree at ``staging``."""
+    if _exchange(staging, out_dir):
+        return
+    held = staging.with_name(staging.name + "-old")
+    os.rename(out_dir, held)
+    _failpoint("halfway")  # the moment the exchange exists to avoid: no tree at out_dir
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        os.rename(held, out_dir)
+        raise
+    os.rename(held, staging)
+
+
+def _failpoint(step: str) -> None:
+    if os.environ.get(FAILPOINT_VARIABLE) == step:
+        os.kill(os.getpid(), 9)
+
+
+def read_tree(root: Path, *, hidden: bool = True) -> dict[str, str | None]:
+    """Every file under ``root`` by relative POSIX path; None for files that are not UTF-8.
+
+    Links are never followed: a symbolic link anywhere in the tree (or the tree itself being
+    one) is an OutputDirError naming it, never its target or content, as Argo CD's repo server
+    refuses such repos. ``hidden=False`` leaves out names starting with a dot.
+    """
     files: dict[str, str | None] = {}
+    if root.is_symlink():
+        raise _link_error(root)
     if not root.is_dir():
         return files
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
+    for top, dirs, names in os.walk(root):
+        here = Path(top)
+        if not hidden:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            names = [n for n in names if not n.startswith(".")]
+        for name in (*dirs, *names):
+            if (here / name).is_symlink():
+                raise _link_error(here / name)
+        for name in names:
+            path = here / name
+            if not path.is_file():
+                continue  # a socket or a fifo: nothing gigrouter writes or reads
             rel = path.relative_to(root).as_posix()
             try:
                 files[rel] = path.read_bytes().decode("utf-8")
             except UnicodeDecodeError:
                 files[rel] = None
-    return files
+            except OSError as exc:
+                raise OutputDirError(
+                    [Problem(Location(str(path)), f"cannot read: {exc.strerror}")]
+                ) from None
+    return dict(sorted(files.items()))
+
+
+def _link_error(path: Path) -> OutputDirError:
+    return OutputDirError(
+        [
+            Problem(
+                Location(str(path)),
+                "is a symbolic link; gigrouter never writes links and does not follow them in"
+                " a tree it reads (one could point outside it): remove it",
+            )
+        ]
+    )
 
 
 def compare(tree: RenderedTree, out_dir: Path) -> Drift:

@@ -15,6 +15,12 @@ from gigrouter.render import RenderedTree
 from gigrouter.write import compare, read_tree, write_tree
 
 
+def meta(*entries: str, version: int = 1) -> str:
+    """A metadata file as render writes it: the top-level entries it owns."""
+    listed = "".join(f"- {e}\n" for e in sorted({*entries, METADATA_FILE}))
+    return f"gigrouter:\n  format: 1\nversion: {version}\nentries:\n{listed}"
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
@@ -25,9 +31,9 @@ def siblings(parent: Path) -> list[str]:
 
 def test_write_then_prune(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    write_tree(RenderedTree({"a/x.yaml": "x: 1\n", METADATA_FILE: "m: 1\n"}), out)
-    drift = write_tree(RenderedTree({"b/y.yaml": "y: 1\n", METADATA_FILE: "m: 2\n"}), out)
-    assert snapshot(out) == {"b/y.yaml": b"y: 1\n", METADATA_FILE: b"m: 2\n"}
+    write_tree(RenderedTree({"a/x.yaml": "x: 1\n", METADATA_FILE: meta("a")}), out)
+    drift = write_tree(RenderedTree({"b/y.yaml": "y: 1\n", METADATA_FILE: meta("b")}), out)
+    assert snapshot(out) == {"b/y.yaml": b"y: 1\n", METADATA_FILE: meta("b").encode()}
     assert not (out / "a").exists()
     assert (drift.added, drift.removed, drift.changed) == (
         ["b/y.yaml"],
@@ -61,8 +67,8 @@ def test_refuses_a_file(tmp_path: Path) -> None:
 def test_empty_directory_is_fine(tmp_path: Path) -> None:
     target = tmp_path / "empty"
     target.mkdir()
-    write_tree(RenderedTree({METADATA_FILE: "m: 1\n"}), target)
-    assert snapshot(target) == {METADATA_FILE: b"m: 1\n"}
+    write_tree(RenderedTree({METADATA_FILE: meta()}), target)
+    assert snapshot(target) == {METADATA_FILE: meta().encode()}
 
 
 def test_failed_render_leaves_previous_output_untouched(tmp_path: Path) -> None:
@@ -79,11 +85,14 @@ def test_failed_render_leaves_previous_output_untouched(tmp_path: Path) -> None:
 
 def test_failed_write_restores_and_cleans_up(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    write_tree(RenderedTree({METADATA_FILE: "m: 1\n", "a.yaml": "a\n"}), out)
+    write_tree(RenderedTree({METADATA_FILE: meta("a.yaml"), "a.yaml": "a\n"}), out)
     before = snapshot(out)
     # A file whose parent is a file cannot be written: the write fails midway.
     with pytest.raises(OutputDirError):
-        write_tree(RenderedTree({METADATA_FILE: "m: 2\n", "z": "f\n", "z/inner.yaml": "x\n"}), out)
+        write_tree(
+            RenderedTree({METADATA_FILE: meta("z", version=2), "z": "f\n", "z/inner.yaml": "x\n"}),
+            out,
+        )
     assert snapshot(out) == before
     assert siblings(tmp_path) == ["out"]
 
