@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -462,15 +463,49 @@ def split_reference(reference: str) -> tuple[str, str, str]:
     return rest, "", digest
 
 
+# OCI's registered digest algorithms and the length of their hex encoding.
+DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_DIGEST_LIKE = re.compile(r"^(?P<algorithm>[A-Za-z][A-Za-z0-9]*):(?P<hex>[0-9A-Fa-f]+)$")
+
+
 def _new_reference(old: str, image_or_tag: str) -> str:
+    """What ``IMAGE_OR_TAG`` makes of the current reference ``old``.
+
+    ``sha256:<64 hex>`` (any registered algorithm) pins the current repository to that digest:
+    ``repo@sha256:...``, the tag dropped (the digest alone decides what runs). A value with
+    ':', '/' or '@' is a whole reference (``repo:tag@sha256:...`` kept as given). Anything
+    else is a tag that replaces the current one.
+    """
     where = Location("IMAGE_OR_TAG")
     try:
+        digest = _digest(image_or_tag)
+        name, _, _ = split_reference(old)
+        if digest is not None:
+            return image(f"{name}@{digest}")
         if any(ch in image_or_tag for ch in ":/@"):
             return image(image_or_tag)
-        name, _, _ = split_reference(old)
         return image(f"{name}:{image_tag(image_or_tag)}")
     except ValueError as exc:
         raise UsageError([Problem(where, str(exc))]) from None
+
+
+def _digest(value: str) -> str | None:
+    """``value`` when it is a content digest; None when it is no digest at all; ValueError
+    when it looks like one but cannot be (wrong length, upper case)."""
+    match = _DIGEST_LIKE.fullmatch(value)
+    if match is None or match["algorithm"].lower() not in DIGEST_LENGTHS:
+        return None
+    algorithm, hex_digits = match["algorithm"], match["hex"]
+    length = DIGEST_LENGTHS[algorithm.lower()]
+    if algorithm != algorithm.lower() or hex_digits != hex_digits.lower():
+        raise ValueError(f"{value!r}: a digest is written in lower case")
+    if len(hex_digits) != length:
+        raise ValueError(
+            f"{value!r} is not a {algorithm} digest: that is {length} hex digits, not"
+            f" {len(hex_digits)} (a digest pins the current repository: set-image COMPONENT"
+            f" {algorithm}:<{length} hex digits>)"
+        )
+    return value
 
 
 def _get(data: Any, path: KeyPath) -> Any:

@@ -129,10 +129,19 @@ def duration(value: str) -> str:
     return value
 
 
+_DIGEST_ALGORITHMS = ("sha256", "sha384", "sha512")
+
+
 def image(value: str) -> str:
     if len(value) > 512 or not _IMAGE.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an image reference such as 'registry.example.com/team/app:1.2.3'"
+        )
+    name = value.partition(":")[0]
+    if name in _DIGEST_ALGORITHMS and "/" not in value and "@" not in value:
+        raise ValueError(
+            f"{value!r} is a digest, not an image reference: give the repository too"
+            f" (repo@{name}:...)"
         )
     return value
 

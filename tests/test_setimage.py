@@ -282,7 +282,7 @@ def test_cli_prints_old_and_new(tmp_path: Path) -> None:
 
 # --- a property -------------------------------------------------------------------------------------
 
-TAGS = st.from_regex(r"\A[\w][\w.-]{0,127}\Z")
+TAGS = st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")  # the tag grammar, ASCII
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -300,3 +300,58 @@ def test_any_valid_tag_changes_one_line_and_reads_back(tag: str) -> None:
         platform = load_platform(config)
         assert platform.components.frontend is not None
         assert platform.components.frontend.image == expected
+
+
+# --- digests ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "argument", "new"),
+    [
+        (WEB, DIGEST, f"registry.example.com/shop/web@{DIGEST}"),
+        (f"registry.example.com/shop/web@{'cd' * 32}".replace("@", "@sha256:"), DIGEST,
+         f"registry.example.com/shop/web@{DIGEST}"),
+        ("localhost:5000/team/web:1.0", DIGEST, f"localhost:5000/team/web@{DIGEST}"),
+        (WEB, "sha512:" + "0f" * 64, "registry.example.com/shop/web@sha512:" + "0f" * 64),
+        (WEB, f"ghcr.io/acme/web:3@{DIGEST}", f"ghcr.io/acme/web:3@{DIGEST}"),
+    ],
+)  # fmt: skip
+def test_a_digest_pins_the_current_repository(
+    tmp_path: Path, old: str, argument: str, new: str
+) -> None:
+    config = write(tmp_path, MINIMAL.replace(WEB, old))
+    result = set_image(config, "frontend", argument)
+    assert (result.old, result.new, result.changed) == (old, new, True)
+    assert f"    image: {new}\n" in config.read_text()
+    assert load_platform(config).components.frontend is not None
+
+
+@pytest.mark.parametrize(
+    ("argument", "reason"),
+    [
+        ("sha256:abc", "'sha256:abc' is not a sha256 digest: that is 64 hex digits, not 3"),
+        ("sha256:" + "AB" * 32, "a digest is written in lower case"),
+        ("SHA256:" + "ab" * 32, "a digest is written in lower case"),
+        ("sha512:" + "ab" * 32, "is not a sha512 digest: that is 128 hex digits, not 64"),
+        ("Web:1", "is not an image reference"),
+        ("web:1 2", "is not an image reference"),
+        ("ghcr.io/acme/web@sha256:12", "is not an image reference"),
+    ],
+)
+def test_what_is_not_an_image_reference_is_refused_with_the_reason(
+    tmp_path: Path, argument: str, reason: str
+) -> None:
+    config = write(tmp_path, MINIMAL)
+    with pytest.raises(UsageError) as caught:
+        set_image(config, "frontend", argument)
+    (line,) = caught.value.lines()
+    assert line.startswith("IMAGE_OR_TAG: ")
+    assert reason in line
+    assert config.read_text() == MINIMAL
+
+
+def test_render_refuses_a_bare_digest_as_an_image(tmp_path: Path) -> None:
+    config = write(tmp_path, MINIMAL.replace(WEB, "sha256:abc"))
+    with pytest.raises(ConfigError) as caught:
+        load_platform(config)
+    assert "'sha256:abc' is a digest, not an image reference" in "\n".join(caught.value.lines())
