@@ -13,7 +13,7 @@ DEV_STAMP     := $(VENV)/.gigrouter-dev
 WHEELS ?= $(HOME)/.cache/gigrouter/wheels
 BUILD_REQUIRES := 'setuptools>=69' wheel
 
-.PHONY: render test check lint format lock bench bench-quick schema clean
+.PHONY: render test check lint format lock bench bench-quick schema clean mutants
 
 # $(call install,LOCK,MORE): install LOCK (and MORE) offline from $(WHEELS); when a wheel is
 # missing there, download the lock's wheels into it first. --no-compile: byte-compiling every
@@ -75,3 +75,6 @@ bench: $(DEV_STAMP)  ## benchmark against baselines measured in the same run
 
 bench-quick: $(DEV_STAMP)  ## one run of each measurement: checks the benchmark works
 	$(BIN)/python bench/bench.py --quick --json bench/results/bench-quick.json
+
+mutants: $(DEV_STAMP)  ## prove the tests notice every validate rule and config check switched off
+	$(BIN)/python tests/mutants.py

@@ -1,0 +1,1036 @@
+"""The mutation check behind `make mutants`: prove that the tests notice when a check is gone.
+
+For every rule id of `gigrouter validate` it makes two mutants of a temporary copy of the
+package, and one for every cross-key check of the config:
+
+- ``rule-off``: the rule is disabled; its findings are dropped where its module's ``check()``
+  (or, for the core rules, ``load_tree`` / ``_apply_waivers``) hands them back;
+- ``report-off``: every statement that builds a Finding for the rule id (``ctx.finding(...)``,
+  ``Finding(...)`` with the id as an argument, found with ``ast``) is made unreachable; a
+  ``return`` of an optional finding returns None instead, and a helper that always returns one
+  has its call sites made unreachable. For the schema-derived ids these are the statements that
+  turn schema and value errors into findings;
+- ``check-off``: one cross-key check of the config model is skipped: a ``problems.append(...)``
+  or early ``return [...]`` of ``Platform.cross_check``, or a ``raise`` of a validator that
+  compares several keys (model validators, field validators reading other fields); one more
+  mutant drops every cross_check() result where ``build_platform`` turns them into problems.
+
+Each mutant runs the part of the suite that must notice it (``-x -q``), in stages: the fast
+targeted tests first, the broader ones only when the first stage passed. A mutant is killed
+when a stage fails (pytest exit code 1). Before the mutants, an unmutated copy must pass every
+selection, and a deliberately broken copy must fail: together with a check inside every pytest
+run that ``gigrouter`` is imported from the copy, this proves the copy is what was tested.
+
+Run: ``.venv/bin/python tests/mutants.py`` (``--list`` shows the mutants, ``--only TEXT`` runs
+the mutants whose description contains TEXT). Exit status 0 only when every mutant is killed and
+every mutation could be applied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import functools
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = "gigrouter"
+
+# Calls that build a finding: Context.finding / Context.file_finding and the dataclass itself.
+FINDING_CALLS = frozenset({"finding", "file_finding", "Finding"})
+
+# Where findings made outside a rule module's check() leave their module (the function that
+# hands them back, and how: an iterator of findings, or a Tree holding them).
+FINDING_EXITS = {
+    "gigrouter/validate/tree.py": ("load_tree", "tree"),
+    "gigrouter/validate/runner.py": ("_apply_waivers", "iter"),
+}
+FINDING_VAR = "_mutant_finding"
+
+MODEL_FILE = "gigrouter/model.py"
+CONFIG_FILE = "gigrouter/config.py"
+GOLDEN_FINDINGS_TEST = "tests/validate/test_golden_findings.py"
+CROSSCHECK_TEST = "tests/test_config_crosschecks.py"
+RULE_SUITE = "tests/validate"
+CONFIG_SUITE = "tests/test_config.py"
+SANITY_TEST = "tests/validate/test_runner.py"
+
+# Exit codes of pytest (and of the guard below).
+PYTEST_OK, PYTEST_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+GUARD_EXIT = 97
+
+GUARD_PLUGIN = f'''"""Loaded with -p by tests/mutants.py: fail unless gigrouter comes from the mutated copy."""
+import os
+
+import gigrouter
+
+_want = os.path.realpath(os.environ["GIGROUTER_MUTANT_COPY"]) + os.sep
+_got = os.path.realpath(gigrouter.__file__)
+if not _got.startswith(_want):
+    import sys
+
+    sys.stderr.write(f"mutants: gigrouter imported from {{_got}}, not from the copy {{_want}}\\n")
+    sys.stderr.flush()
+    os._exit({GUARD_EXIT})
+'''
+
+
+class MutationError(Exception):
+    """A mutation that cannot be applied: itself a failure of the check."""
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the places to mutate
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """One statement to make unreachable: ``file`` relative to the repository, 1-based lines."""
+
+    file: str
+    line: int
+    end_line: int
+    col: int
+    rule_expr: str  # the source of the expression that holds the rule id ('"x"' or a name)
+    returns_none: bool  # a `return <finding>` that becomes `return None` when guarded
+    # the helper call whose finding decides, kept in FINDING_VAR (line, col, end line, end col)
+    call: tuple[int, int, int, int] | None = None
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.line, self.col, self.end_line)
+
+
+@functools.cache
+def _parsed(source: str) -> ast.Module:
+    """The syntax tree of ``source``, parsed once (callers must not change it)."""
+    return ast.parse(source)
+
+
+@functools.cache
+def _parents_in(source: str) -> dict[ast.AST, ast.AST]:
+    return _parents(_parsed(source))
+
+
+def _call_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _enclosing(
+    node: ast.AST, parents: dict[ast.AST, ast.AST], kinds: tuple[type[ast.AST], ...]
+) -> ast.AST | None:
+    current = parents.get(node)
+    while current is not None and not isinstance(current, kinds):
+        current = parents.get(current)
+    return current
+
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _own_nodes(func: FunctionNode) -> Iterator[ast.AST]:
+    """The nodes of ``func``'s body, not descending into nested functions or classes."""
+    todo: list[ast.AST] = list(func.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                todo.append(child)
+
+
+def _is_generator(func: FunctionNode) -> bool:
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _own_nodes(func))
+
+
+def _names_rule(func: FunctionNode | None, name: str, rule: str) -> bool:
+    """Whether a local ``name`` of ``func`` is assigned an expression holding the id ``rule``."""
+    if func is None:
+        return False
+    for node in _own_nodes(func):
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        if value is None or not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        if any(isinstance(c, ast.Constant) and c.value == rule for c in ast.walk(value)):
+            return True
+    return False
+
+
+def _rule_argument(call: ast.Call, func: FunctionNode | None, rule: str) -> ast.expr | None:
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        if isinstance(arg, ast.Constant) and arg.value == rule:
+            return arg
+        if isinstance(arg, ast.Name) and _names_rule(func, arg.id, rule):
+            return arg
+    return None
+
+
+def _optional_return(func: FunctionNode) -> bool:
+    if func.returns is None:
+        return False
+    text = ast.unparse(func.returns)
+    return "None" in text or "Optional" in text
+
+
+def finding_sites(source: str, file: str, rule: str) -> list[Site]:
+    """Every statement of ``source`` that reports a finding with id ``rule``.
+
+    A statement is a ``yield``, ``return`` or expression (``x.append(...)``) holding a call to
+    ``finding``/``file_finding``/``Finding`` with the id, as a constant or as a local variable
+    assigned from an expression holding it. A ``return`` inside a function that returns an
+    optional finding is guarded to return None. A helper that always returns a finding moves
+    the site to the statements calling it (in the same module): when the helper's id is a
+    constant those statements are guarded by it; when the helper computes the id, they keep
+    the helper's finding in ``_mutant_finding`` and report it only when its id is not ``rule``.
+    """
+    tree = _parsed(source)
+    parents = _parents_in(source)
+    sites: list[Site] = []
+    # (call, the expression holding its id, or None when the call's own finding decides)
+    calls: list[tuple[ast.Call, ast.expr | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _call_name(node.func) in FINDING_CALLS:
+            func = _enclosing(node, parents, (ast.FunctionDef, ast.AsyncFunctionDef))
+            assert func is None or isinstance(func, FunctionNode)
+            arg = _rule_argument(node, func, rule)
+            if arg is not None:
+                calls.append((node, arg))
+    helpers_done: set[str] = set()
+    while calls:
+        call, arg = calls.pop()
+        stmt = _enclosing(call, parents, (ast.stmt,))
+        func = _enclosing(call, parents, (ast.FunctionDef, ast.AsyncFunctionDef))
+        where = f"{file}:{call.lineno}"
+        if not isinstance(stmt, ast.Expr | ast.Return):
+            raise MutationError(
+                f"{where}: a finding for {rule!r} is built in a {type(stmt).__name__} statement;"
+                " tests/mutants.py can only remove yield, return and expression statements"
+            )
+        returns_none = False
+        if isinstance(stmt, ast.Return):
+            if not isinstance(func, FunctionNode):
+                raise MutationError(f"{where}: a return outside a function")
+            if not _is_generator(func):
+                if _optional_return(func):
+                    returns_none = True
+                else:
+                    if func.name in helpers_done:
+                        continue
+                    helpers_done.add(func.name)
+                    callers = [
+                        n
+                        for n in ast.walk(tree)
+                        if isinstance(n, ast.Call) and _call_name(n.func) == func.name
+                    ]
+                    if not callers:
+                        raise MutationError(f"{where}: nothing in {file} calls {func.name}()")
+                    constant = isinstance(arg, ast.Constant)
+                    calls.extend((c, arg if constant else None) for c in callers)
+                    continue
+        if arg is None:
+            if any(isinstance(n, ast.Name) and n.id == FINDING_VAR for n in ast.walk(stmt)):
+                raise MutationError(f"{where}: the statement already uses {FINDING_VAR}")
+            position = (
+                call.lineno,
+                call.col_offset,
+                call.end_lineno or 0,
+                call.end_col_offset or 0,
+            )
+            rule_expr = f"{FINDING_VAR}.rule"
+        else:
+            position, rule_expr = None, ast.unparse(arg)
+        sites.append(
+            Site(
+                file,
+                stmt.lineno,
+                stmt.end_lineno or stmt.lineno,
+                stmt.col_offset,
+                rule_expr,
+                returns_none,
+                position,
+            )
+        )
+    keys = [s.key for s in sites]
+    if len(set(keys)) != len(set(sites)):
+        raise MutationError(f"{file}: one statement reports {rule!r} in two ways: {sorted(keys)}")
+    return sorted(set(sites), key=lambda s: s.key)
+
+
+def _position(node: ast.AST) -> tuple[int, int, int, int] | None:
+    if not isinstance(node, ast.expr):
+        return None
+    return (node.lineno, node.col_offset, node.end_lineno or 0, node.end_col_offset or 0)
+
+
+class _Take(ast.NodeTransformer):
+    """Replace the expression at ``position`` by the name ``FINDING_VAR``, keeping it."""
+
+    def __init__(self, position: tuple[int, int, int, int]) -> None:
+        self.position = position
+        self.taken: ast.expr | None = None
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        if self.taken is None and _position(node) == self.position:
+            assert isinstance(node, ast.expr)
+            self.taken = node
+            return ast.copy_location(ast.Name(FINDING_VAR, ast.Load()), node)
+        visited: ast.AST = super().visit(node)
+        return visited
+
+
+class _Guard(ast.NodeTransformer):
+    """Wrap the statements at ``sites`` in ``if <rule expr> != <rule>:``."""
+
+    def __init__(self, sites: Sequence[Site], rule: str) -> None:
+        self.sites = {s.key: s for s in sites}
+        self.rule = rule
+        self.done: set[tuple[int, int, int]] = set()
+
+    def generic_visit(self, node: ast.AST) -> ast.AST | list[ast.stmt]:  # type: ignore[override]
+        node = super().generic_visit(node)
+        if not isinstance(node, ast.stmt):
+            return node
+        key = (node.lineno, node.col_offset, node.end_lineno or node.lineno)
+        site = self.sites.get(key)
+        if site is None:
+            return node
+        self.done.add(key)
+        before: list[ast.stmt] = []
+        if site.call is not None:
+            take = _Take(site.call)
+            node = take.visit(node)
+            if take.taken is None:
+                raise MutationError(f"{site.file}:{site.line}: the call to guard is not there")
+            before.append(
+                ast.copy_location(
+                    ast.Assign(targets=[ast.Name(FINDING_VAR, ast.Store())], value=take.taken),
+                    node,
+                )
+            )
+        assert isinstance(node, ast.stmt)
+        test = ast.Compare(
+            left=ast.parse(site.rule_expr, mode="eval").body,
+            ops=[ast.NotEq()],
+            comparators=[ast.Constant(self.rule)],
+        )
+        orelse: list[ast.stmt] = [ast.Return(ast.Constant(None))] if site.returns_none else []
+        return [*before, ast.copy_location(ast.If(test=test, body=[node], orelse=orelse), node)]
+
+
+def guard_sites(source: str, sites: Sequence[Site], rule: str) -> str:
+    """``source`` with every site's statement unreachable for ``rule``."""
+    tree = ast.parse(source)
+    guard = _Guard(sites, rule)
+    tree = guard.visit(tree)
+    missing = set(guard.sites) - guard.done
+    if missing:
+        raise MutationError(f"statements at {sorted(missing)} not found to mutate")
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def drop_rule_wrapper(source: str, file: str, function: str, returns: str, rule: str) -> str:
+    """``source`` with ``function`` wrapped so that findings of ``rule`` never leave it."""
+    tree = _parsed(source)
+    if not any(
+        isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
+        for n in tree.body
+    ):
+        raise MutationError(f"{file} has no top-level function {function}()")
+    if returns == "iter":
+        body = (
+            "    def wrapper(*args, **kwargs):\n"
+            "        for finding in inner(*args, **kwargs):\n"
+            f"            if finding.rule != {rule!r}:\n"
+            "                yield finding\n"
+        )
+    elif returns == "tree":
+        body = (
+            "    def wrapper(*args, **kwargs):\n"
+            "        tree = inner(*args, **kwargs)\n"
+            f"        tree.findings = [f for f in tree.findings if f.rule != {rule!r}]\n"
+            "        return tree\n"
+        )
+    else:
+        raise MutationError(f"unknown way of returning findings: {returns!r}")
+    return (
+        source
+        + "\n\n# --- mutant: rule disabled ---\n"
+        + "def _mutant_drop_rule(inner):\n"
+        + body
+        + "    return wrapper\n\n\n"
+        + f"{function} = _mutant_drop_rule({function})\n"
+    )
+
+
+@dataclass(frozen=True)
+class CheckSite:
+    """One cross-key check of the config: a statement that adds a problem."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    key_path: str  # the key path template, e.g. applications[{}].wave
+    message: str  # the message template, {} where a value is filled in
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.line, self.col, self.end_line)
+
+    def fixed_text(self) -> str:
+        """The message without its placeholders."""
+        return self.message.replace("{}", "")
+
+    def pattern(self) -> re.Pattern[str]:
+        """A regular expression every message of this check matches (``{}``: any text)."""
+        parts = [re.escape(p) for p in self.message.split("{}")]
+        return re.compile("(.*)".join(parts), re.DOTALL)
+
+
+def _template(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_template(v) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _template(node.left) + _template(node.right)
+    return "{}"
+
+
+def _key_template(node: ast.expr) -> str:
+    out = ""
+    for elt in node.elts if isinstance(node, ast.Tuple) else [node]:
+        if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+            out += f".{elt.value}" if out else elt.value
+        else:
+            out += "[{}]"
+    return out
+
+
+def _problem_tuple(stmt: ast.stmt) -> ast.Tuple | None:
+    """The (key path, message) tuple a cross-check statement adds, or None for other statements."""
+    value: ast.expr | None = None
+    if (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and _call_name(stmt.value.func) == "append"
+        and isinstance(stmt.value.func, ast.Attribute)
+        and isinstance(stmt.value.func.value, ast.Name)
+        and stmt.value.func.value.id == "problems"
+        and len(stmt.value.args) == 1
+    ):
+        value = stmt.value.args[0]
+    elif (
+        isinstance(stmt, ast.Return)
+        and isinstance(stmt.value, ast.List)
+        and len(stmt.value.elts) == 1
+    ):
+        value = stmt.value.elts[0]
+    if isinstance(value, ast.Tuple) and len(value.elts) == 2:
+        return value
+    return None
+
+
+def _decorator_name(node: ast.expr) -> str | None:
+    return _call_name(node.func) if isinstance(node, ast.Call) else _call_name(node)
+
+
+def _validator_raises(cls: ast.ClassDef) -> Iterator[tuple[ast.FunctionDef, ast.Raise]]:
+    """The raise statements of the validators of ``cls`` that look at more than one key: every
+    model validator, and field validators that read other fields (an ``info`` argument)."""
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef):
+            continue
+        names = {_decorator_name(d) for d in method.decorator_list}
+        cross = "model_validator" in names or (
+            "field_validator" in names and any(a.arg == "info" for a in method.args.args)
+        )
+        if not cross:
+            continue
+        for node in _own_nodes(method):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                yield method, node
+
+
+def config_check_sites(source: str, file: str = MODEL_FILE) -> list[CheckSite]:
+    """Every cross-key check of the config model: each statement of ``Platform``'s methods that
+    adds a problem (``Platform.cross_check``), and each ``raise`` of a validator that compares
+    several keys."""
+    tree = _parsed(source)
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    platform = next((c for c in classes if c.name == "Platform"), None)
+    if platform is None:
+        raise MutationError(f"{file} has no class Platform")
+    sites: list[CheckSite] = []
+    for method in platform.body:
+        if not isinstance(method, ast.FunctionDef):
+            continue
+        for node in ast.walk(method):
+            if not isinstance(node, ast.stmt):
+                continue
+            problem = _problem_tuple(node)
+            if problem is None:
+                continue
+            sites.append(
+                CheckSite(
+                    file,
+                    node.lineno,
+                    node.col_offset,
+                    node.end_lineno or node.lineno,
+                    _key_template(problem.elts[0]),
+                    _template(problem.elts[1]),
+                )
+            )
+    if not sites:
+        raise MutationError(f"no cross-key check found in {file} (Platform.cross_check)")
+    for cls in classes:
+        for method, node in _validator_raises(cls):
+            assert isinstance(node.exc, ast.Call)
+            sites.append(
+                CheckSite(
+                    file,
+                    node.lineno,
+                    node.col_offset,
+                    node.end_lineno or node.lineno,
+                    f"{cls.name}.{method.name}",
+                    _template(node.exc.args[0]),
+                )
+            )
+    return sorted(sites, key=lambda s: s.key)
+
+
+class _Skip(ast.NodeTransformer):
+    def __init__(self, key: tuple[int, int, int]) -> None:
+        self.key = key
+        self.done = False
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        if (
+            isinstance(node, ast.stmt)
+            and (
+                node.lineno,
+                node.col_offset,
+                node.end_lineno or node.lineno,
+            )
+            == self.key
+        ):
+            self.done = True
+            return ast.copy_location(ast.If(test=ast.Constant(False), body=[node], orelse=[]), node)
+        return node
+
+
+def skip_check(source: str, site: CheckSite) -> str:
+    """``source`` with the statement of ``site`` unreachable."""
+    skip = _Skip(site.key)
+    tree = skip.visit(ast.parse(source))
+    if not skip.done:
+        raise MutationError(f"{site.file}:{site.line}: statement not found to mutate")
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def drop_cross_checks(source: str, file: str = CONFIG_FILE) -> tuple[str, int]:
+    """``source`` with every ``platform.cross_check()`` call replaced by ``[]``."""
+
+    class Drop(ast.NodeTransformer):
+        line = 0
+
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            if _call_name(node.func) == "cross_check" and not node.args:
+                self.line = self.line or node.lineno
+                return ast.copy_location(ast.List(elts=[], ctx=ast.Load()), node)
+            return self.generic_visit(node)
+
+    drop = Drop()
+    tree = drop.visit(ast.parse(source, filename=file))
+    if not drop.line:
+        raise MutationError(f"{file} never calls cross_check()")
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n", drop.line
+
+
+# --------------------------------------------------------------------------------------------
+# The mutants
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Mutant:
+    kind: str  # rule-off, report-off, check-off, sanity
+    target: str  # the rule id or the cross-check
+    what: str  # what was mutated
+    where: str  # file:line[, line...]
+    files: dict[str, str]  # file relative to the repository -> mutated source
+    stages: list[list[str]]  # pytest arguments, run in order until one fails
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.target}: {self.what} ({self.where})"
+
+
+@dataclass
+class Plan:
+    mutants: list[Mutant] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # mutations that could not be applied
+
+
+def _read(repo: Path, file: str) -> str:
+    return (repo / file).read_text(encoding="utf-8")
+
+
+def package_files(repo: Path) -> list[str]:
+    return sorted(
+        p.relative_to(repo).as_posix()
+        for p in (repo / PACKAGE).rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+
+
+def rule_stages(repo: Path, rule: str) -> list[list[str]]:
+    stages = []
+    if (repo / GOLDEN_FINDINGS_TEST).is_file():
+        stages.append(
+            [GOLDEN_FINDINGS_TEST, "-k", f"test_findings_match_the_golden_files and {rule}"]
+        )
+    stages.append([RULE_SUITE])
+    return stages
+
+
+def check_stages() -> list[list[str]]:
+    return [[CROSSCHECK_TEST], [CONFIG_SUITE]]
+
+
+def rule_registry() -> tuple[dict[str, str], dict[str, str]]:
+    """(rule id -> file of the module whose check() returns it, core rule id -> description)."""
+    from gigrouter.validate import runner
+
+    owners: dict[str, str] = {}
+    for module in runner._modules():
+        file = Path(module.__file__).resolve()
+        rel = (
+            f"{PACKAGE}/" + file.relative_to(Path(runner.__file__).resolve().parents[1]).as_posix()
+        )
+        for rule in module.RULES:
+            owners[rule] = rel
+    return owners, dict(runner.CORE_RULES)
+
+
+def rule_mutants(
+    repo: Path, rule: str, owner: str | None, sources: dict[str, str]
+) -> tuple[list[Mutant], list[str]]:
+    """The rule-off and report-off mutants of ``rule`` (and the errors of those not made)."""
+    mutants: list[Mutant] = []
+    stages = rule_stages(repo, rule)
+    by_file: dict[str, list[Site]] = {}
+    try:
+        for file, source in sources.items():
+            if f'"{rule}"' not in source and f"'{rule}'" not in source:
+                continue  # the id is not even written in this file
+            found = finding_sites(source, file, rule)
+            if found:
+                by_file[file] = found
+        if not by_file:
+            raise MutationError(f"no statement builds a Finding for {rule!r} in {PACKAGE}/")
+    except MutationError as exc:
+        return [], [f"rule-off {rule}: {exc}", f"report-off {rule}: {exc}"]
+    errors: list[str] = []
+    # rule-off: drop its findings wherever they leave a module
+    try:
+        files: dict[str, str] = {}
+        where: list[str] = []
+        for file in sorted({*by_file, *([owner] if owner else [])}):
+            if file == owner:
+                function, returns = "check", "iter"
+            elif file in FINDING_EXITS:
+                function, returns = FINDING_EXITS[file]
+            else:
+                raise MutationError(
+                    f"{file} builds {rule} findings, but FINDING_EXITS in tests/mutants.py does"
+                    " not say which function hands them back; add it there"
+                )
+            files[file] = drop_rule_wrapper(sources[file], file, function, returns, rule)
+            line = next(
+                n.lineno
+                for n in _parsed(sources[file]).body
+                if isinstance(n, ast.FunctionDef) and n.name == function
+            )
+            where.append(f"{file}:{line} {function}()")
+        mutants.append(
+            Mutant(
+                "rule-off",
+                rule,
+                f"findings of {rule} dropped where they are handed back",
+                "; ".join(where),
+                files,
+                stages,
+            )
+        )
+    except MutationError as exc:
+        errors.append(f"rule-off {rule}: {exc}")
+    # report-off: every statement reporting it made unreachable
+    try:
+        files = {f: guard_sites(sources[f], sites, rule) for f, sites in by_file.items()}
+        count = sum(len(s) for s in by_file.values())
+        at = "; ".join(
+            f"{f}:{', '.join(str(s.line) for s in sites)}" for f, sites in sorted(by_file.items())
+        )
+        mutants.append(
+            Mutant(
+                "report-off",
+                rule,
+                f"{count} statement{'s' if count > 1 else ''} reporting its Finding made unreachable",
+                at,
+                files,
+                stages,
+            )
+        )
+    except MutationError as exc:
+        errors.append(f"report-off {rule}: {exc}")
+    return mutants, errors
+
+
+def check_mutants(sources: dict[str, str]) -> tuple[list[Mutant], list[str]]:
+    mutants: list[Mutant] = []
+    errors: list[str] = []
+    try:
+        for site in config_check_sites(sources[MODEL_FILE]):
+            mutants.append(
+                Mutant(
+                    "check-off",
+                    f"{site.key_path}: {site.message}",
+                    "check skipped",
+                    f"{site.file}:{site.line}",
+                    {site.file: skip_check(sources[site.file], site)},
+                    check_stages(),
+                )
+            )
+        text, line = drop_cross_checks(sources[CONFIG_FILE])
+        mutants.append(
+            Mutant(
+                "check-off",
+                "every cross-key check",
+                "cross_check() results not turned into problems",
+                f"{CONFIG_FILE}:{line}",
+                {CONFIG_FILE: text},
+                check_stages(),
+            )
+        )
+    except MutationError as exc:
+        errors.append(f"check-off: {exc}")
+    return mutants, errors
+
+
+def make_plan(package_root: Path = REPO, tests_root: Path | None = None) -> Plan:
+    """Every mutant of the package under ``package_root``, with the test selections that exist
+    under ``tests_root`` (default: the same directory)."""
+    sources = {f: _read(package_root, f) for f in package_files(package_root)}
+    owners, core = rule_registry()
+    plan = Plan()
+    for rule in sorted({*owners, *core}):
+        mutants, errors = rule_mutants(tests_root or package_root, rule, owners.get(rule), sources)
+        plan.mutants.extend(mutants)
+        plan.errors.extend(errors)
+    mutants, errors = check_mutants(sources)
+    plan.mutants.extend(mutants)
+    plan.errors.extend(errors)
+    return plan
+
+
+def sanity_mutant(repo: Path = REPO) -> Mutant:
+    """A copy that must fail its tests: proves the mutated copy is what the tests import."""
+    file = "gigrouter/validate/runner.py"
+    text = _read(repo, file) + (
+        "\n\ndef check_tree(tree, options):  # mutant: deliberately broken\n"
+        "    raise RuntimeError('deliberately broken copy')\n"
+    )
+    return Mutant("sanity", "copy-used", "check_tree() raises", file, {file: text}, [[SANITY_TEST]])
+
+
+# --------------------------------------------------------------------------------------------
+# Running them
+# --------------------------------------------------------------------------------------------
+
+SKIP_TOP = {
+    PACKAGE,
+    "tests",
+    ".venv",
+    ".git",
+    "build",
+    "dist",
+    f"{PACKAGE}.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+}
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
+
+
+@dataclass
+class Workspace:
+    """A snapshot of the package (``pristine``, what every mutant starts from, so edits made
+    meanwhile in the working tree cannot mix in), a mirror of the repository without the
+    package (tests copied, the rest linked) to run pytest in, and the guard plugin; each mutant
+    adds its own copy of the package beside them."""
+
+    root: Path
+    repo: Path
+
+    @property
+    def mirror(self) -> Path:
+        return self.root / self.repo.name
+
+    @property
+    def guard(self) -> Path:
+        return self.root / "guard"
+
+    @property
+    def pristine(self) -> Path:
+        return self.root / "pristine"
+
+    @classmethod
+    def create(cls, repo: Path, root: Path) -> Workspace:
+        ws = cls(root, repo)
+        ws.mirror.mkdir(parents=True)
+        for entry in sorted(repo.iterdir()):
+            if entry.name not in SKIP_TOP:
+                (ws.mirror / entry.name).symlink_to(entry)
+        shutil.copytree(repo / "tests", ws.mirror / "tests", ignore=IGNORE, symlinks=True)
+        shutil.copytree(repo / PACKAGE, ws.pristine / PACKAGE, ignore=IGNORE)
+        (ws.pristine / "templates").symlink_to(repo / "templates")
+        shared = repo.parent / "shared"
+        if shared.exists():
+            (root / "shared").symlink_to(shared)
+        ws.guard.mkdir()
+        (ws.guard / "_mutant_guard.py").write_text(GUARD_PLUGIN, encoding="utf-8")
+        return ws
+
+    def package_copy(self, name: str, files: dict[str, str]) -> Path:
+        """A directory holding a copy of the package with ``files`` replaced."""
+        where = self.root / name
+        shutil.copytree(self.pristine / PACKAGE, where / PACKAGE, ignore=IGNORE)
+        (where / "templates").symlink_to(self.repo / "templates")
+        for file, text in files.items():
+            target = where / file
+            if not target.is_file():
+                raise MutationError(f"{file} is not in the copy")
+            target.write_text(text, encoding="utf-8")
+        return where
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # killed, survived, error, timeout
+    detail: str = ""
+    seconds: float = 0.0
+    output: str = ""  # the end of the last pytest run
+
+
+def _run_pytest(
+    ws: Workspace, copy_dir: Path, args: Sequence[str], timeout: float
+) -> tuple[int | None, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(copy_dir), str(ws.guard)])
+    env["GIGROUTER_MUTANT_COPY"] = str(copy_dir / PACKAGE)
+    env.pop("PYTHONSTARTUP", None)
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "_mutant_guard", *args]
+    proc = subprocess.Popen(
+        command,
+        cwd=ws.mirror,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        return None, out
+    return proc.returncode, out
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join("    " + line for line in text.rstrip().splitlines()[-lines:])
+
+
+def run_mutant(ws: Workspace, index: int, mutant: Mutant, timeout: float, keep: bool) -> Outcome:
+    start = time.monotonic()
+    copy_dir = ws.package_copy(f"m{index:03d}", mutant.files)
+    try:
+        deadline = start + timeout
+        for args in mutant.stages:
+            code, out = _run_pytest(ws, copy_dir, args, max(1.0, deadline - time.monotonic()))
+            elapsed = time.monotonic() - start
+            if code is None:
+                return Outcome(mutant, "timeout", f"after {timeout:.0f}s", elapsed)
+            if code == PYTEST_FAILED:
+                return Outcome(mutant, "killed", " ".join(args), elapsed, _tail(out))
+            if code == GUARD_EXIT:
+                return Outcome(
+                    mutant, "error", "the copy was not imported:\n" + _tail(out), elapsed
+                )
+            if code not in (PYTEST_OK, PYTEST_NO_TESTS):
+                return Outcome(
+                    mutant,
+                    "error",
+                    f"pytest exit {code} on {' '.join(args)}:\n" + _tail(out),
+                    elapsed,
+                )
+        return Outcome(mutant, "survived", "", time.monotonic() - start)
+    finally:
+        if not keep:
+            shutil.rmtree(copy_dir, ignore_errors=True)
+
+
+def run_all(
+    ws: Workspace,
+    mutants: Sequence[Mutant],
+    jobs: int,
+    timeout: float,
+    keep: bool,
+    report: Callable[[Outcome], None],
+) -> list[Outcome]:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(run_mutant, ws, i, m, timeout, keep) for i, m in enumerate(mutants, 1)
+        ]
+        outcomes = []
+        for future in futures:
+            outcome = future.result()
+            report(outcome)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _all_selections(repo: Path, mutants: Sequence[Mutant]) -> list[str]:
+    paths: list[str] = []
+    for mutant in mutants:
+        for stage in mutant.stages:
+            if stage[0] not in paths and (repo / stage[0]).exists():
+                paths.append(stage[0])
+    # a file inside a selected directory runs with it
+    return [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    parser.add_argument("--timeout", type=float, default=240, help="seconds per mutant")
+    parser.add_argument("--only", action="append", default=[], help="mutants matching TEXT")
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--keep", action="store_true", help="keep the mutated copies")
+    parser.add_argument("--verbose", "-v", action="store_true", help="a line per mutant")
+    parser.add_argument(
+        "--skip-baseline",
+        action="store_true",
+        help="do not first run the unmutated copy (while iterating only: results may mislead)",
+    )
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+
+    root = Path(tempfile.mkdtemp(prefix="gigrouter-mutants-"))
+    try:
+        ws = Workspace.create(REPO, root)
+        # The rule registry is read from the snapshot too.
+        sys.path.insert(0, str(ws.pristine))
+        import gigrouter
+
+        if not Path(gigrouter.__file__).resolve().is_relative_to(ws.pristine.resolve()):
+            print(f"mutants: gigrouter imported from {gigrouter.__file__}, not the snapshot")
+            return 2
+        plan = make_plan(ws.pristine, ws.mirror)
+        mutants = [
+            m for m in plan.mutants if not args.only or any(o in m.describe() for o in args.only)
+        ]
+        if args.list:
+            for mutant in mutants:
+                print(mutant.describe())
+            for error in plan.errors:
+                print(f"CANNOT MUTATE {error}")
+            print(f"{len(mutants)} mutants, {len(plan.errors)} that cannot be made")
+            return 1 if plan.errors else 0
+        print(
+            f"mutants: {len(mutants)} mutants, {args.jobs} at a time, copies in {root}", flush=True
+        )
+        # The unmutated copy must pass every selection, and a broken one must fail.
+        baseline = Mutant("baseline", "unmutated copy", "nothing", "-", {}, [])
+        baseline.stages = [_all_selections(ws.mirror, mutants or [sanity_mutant(ws.pristine)])]
+        if args.skip_baseline:
+            baseline.stages = []
+        checks = run_all(
+            ws, [baseline, sanity_mutant(ws.pristine)], args.jobs, 900, args.keep, lambda o: None
+        )
+        base, sanity = checks
+        if base.status != "survived":
+            print(
+                f"mutants: the UNMUTATED copy does not pass its tests ({base.status}): {base.detail}"
+            )
+            print(base.output)
+            return 2
+        if sanity.status != "killed":
+            print(
+                f"mutants: the deliberately broken copy was not caught ({sanity.status}):"
+                f" {sanity.detail}; the tests do not run the copy"
+            )
+            return 2
+        print(
+            f"mutants: unmutated copy passes ({base.seconds:.0f}s), broken copy fails"
+            f" ({sanity.seconds:.0f}s)",
+            flush=True,
+        )
+
+        def report(outcome: Outcome) -> None:
+            if outcome.status != "killed":
+                print(f"{outcome.status.upper()} {outcome.mutant.describe()}", flush=True)
+                if outcome.detail:
+                    print(outcome.detail, flush=True)
+            elif args.verbose:
+                print(
+                    f"killed {outcome.mutant.describe()} [{outcome.seconds:.1f}s by {outcome.detail}]",
+                    flush=True,
+                )
+
+        outcomes = run_all(ws, mutants, args.jobs, args.timeout, args.keep, report)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    for error in plan.errors:
+        print(f"CANNOT MUTATE {error}")
+    killed = sum(1 for o in outcomes if o.status == "killed")
+    total = len(outcomes) + len(plan.errors)
+    print(f"killed {killed} of {total}")
+    print(f"elapsed {time.monotonic() - start:.0f}s")
+    return 0 if killed == total and total > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
