@@ -70,7 +70,11 @@ def app_dependencies(tree: Tree, crd_groups: dict[str, str]) -> list[Dependency]
         by_namespace.setdefault(app.namespace, []).append(app.name)
         for src in sources(app):
             chart = src.get("chart")
-            if chart in CHART_CRD_GROUPS and dig(src, "helm", "skipCrds") is True:
+            if (
+                isinstance(chart, str)
+                and chart in CHART_CRD_GROUPS
+                and dig(src, "helm", "skipCrds") is True
+            ):
                 for group in CHART_CRD_GROUPS[str(chart)]:
                     if group in groups:
                         need(groups[group], app.name, f"CRDs {group}")

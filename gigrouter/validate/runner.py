@@ -88,11 +88,12 @@ def _crd_groups(tree: Tree) -> dict[str, str]:
         if not isinstance(sources, list):
             sources = [dig(app.document, "spec", "source")]
         for src in sources:
-            if not isinstance(src, dict) or src.get("chart") not in CHART_CRD_GROUPS:
+            chart = src.get("chart") if isinstance(src, dict) else None
+            if not isinstance(chart, str) or chart not in CHART_CRD_GROUPS:
                 continue
             if dig(src, "helm", "skipCrds") is True:
                 continue
-            for group in CHART_CRD_GROUPS[str(src["chart"])]:
+            for group in CHART_CRD_GROUPS[chart]:
                 groups.setdefault(group, app.name)
     declared = tree.metadata.get("crds")
     if isinstance(declared, list):
