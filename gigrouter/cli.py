@@ -347,6 +347,14 @@ def publish(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would be committed; push nothing.")
     ] = False,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the commit with git's signing setup (default: gitops.sign); an unsigned"
+            " commit is then never pushed.",
+        ),
+    ] = None,
     config: ConfigOption = Path("config/platform.yaml"),
     env: Annotated[
         str | None,
@@ -372,6 +380,7 @@ def publish(
         dry_run=dry_run,
         env=env,
         notify=notify,
+        sign=sign,
     )
     if result.report.warnings:
         typer.echo(_format(result.report, Format.text, "render"), nl=False, err=True)

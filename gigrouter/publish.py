@@ -50,8 +50,12 @@ from gigrouter.pipeline import build_trees, render_to
 from gigrouter.sources import Placement, SourceHistory
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Report
+from gigrouter.validate.tree import environment_roots, load_tree
 
 TRAILER = "Gigrouter-Source"
+# A render of a checkout with uncommitted changes: it names HEAD, but HEAD did not produce it,
+# so it is never taken as HEAD's render when publishes are ordered.
+DIRTY_TRAILER = "Gigrouter-Source-Dirty"
 DEFAULT_IDENTITY = {"user.name": "gigrouter", "user.email": "gigrouter@localhost"}
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 # Push rejections that mean "another pipeline pushed first": fetch, decide again, retry.
@@ -96,6 +100,7 @@ def publish(
     dry_run: bool = False,
     env: str | None = None,
     options: Options | None = None,
+    sign: bool | None = None,
     notify: Notify | None = None,
     attempts: int = 8,
     backoff: float = 0.5,
@@ -110,6 +115,7 @@ def publish(
     say = notify or (lambda _line: None)
     platform = load_platform(config)
     gitops = _gitops_target(config, platform.gitops, env)
+    signed = gitops.sign if sign is None else sign
     checkout = git.checkout_root(config)
     source = git.head(checkout)
     dirty = git.dirty_paths(checkout)
@@ -135,15 +141,29 @@ def publish(
             f" {gitops.revision!r} (gitops.revision)"
         )
         say(warnings[-1])
+    if to is not None and _Remote(repo) != _Remote(gitops.repo_url):
+        warnings.append(
+            f"warning: publishing to {git.redact(repo)}, but the Applications read"
+            f" {git.redact(gitops.repo_url)} (gitops.repo_url): Argo CD will not see this commit"
+        )
+        say(warnings[-1])
     with tempfile.TemporaryDirectory(prefix="gigrouter-publish-") as scratch:
         work = Path(scratch)
         rendered = render_to(config, work / "render", options=options, env=env)
         tree = work / "render" / (f"{ENVIRONMENTS_DIR}/{env}" if env is not None else "")
         target = _Target(git.init_bare(work / "gitops.git"), repo, target_branch, gitops.path)
         files = target.store(tree)
-        text = _commit_message(checkout, source, message, bool(dirty), len(files), env)
+        text = _Message(
+            source=source,
+            subject=git.subject(checkout, source).strip(),
+            title=(message or "").strip(),
+            dirty=bool(dirty),
+            files=len(files),
+            env=env,
+            applications=_Applications(tree, gitops.path),
+        )
         history = SourceHistory(work / "source.git", checkout, source)
-        decision = _Publisher(target, history, files, text, source).run(
+        decision = _Publisher(target, history, files, text, source, signed).run(
             dry_run, attempts, backoff, say
         )
     return PublishResult(
@@ -231,24 +251,113 @@ def _repo_argument(repo: str, checkout: Path, where: str) -> str:
     return str(local.resolve())
 
 
-def _commit_message(
-    checkout: Path,
-    source: str,
-    message: str | None,
-    dirty: bool,
-    count: int,
-    env: str | None = None,
-) -> str:
-    what = f"the {env} render" if env else "the render"
-    title = (message or "").strip() or f"gigrouter: publish {what} of {source[:12]}"
-    subject = git.subject(checkout, source).strip()
-    body = f"Rendered by gigrouter from {source}" + (f" ({subject})." if subject else ".")
-    if env:
-        body += f"\nEnvironment: {env}."
-    body += f"\n{count} files."
-    if dirty:
-        body += "\nThe config checkout had uncommitted changes (--allow-dirty)."
-    return f"{title}\n\n{body}\n\n{TRAILER}: {source}\n"
+@dataclass(frozen=True)
+class _Remote:
+    """A remote compared as git would reach it: scheme and host case and a trailing '/' or
+    '.git' do not make another repository."""
+
+    url: str
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Remote) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> str:
+        url = self.url.rstrip("/").removesuffix(".git")
+        scheme, sep, rest = url.partition("://")
+        if not sep:
+            local = Path(self.url).expanduser()
+            return str(local.resolve()).removesuffix(".git") if local.exists() else url
+        host, slash, path = rest.partition("/")
+        return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+class _Applications:
+    """Which Applications of a rendered tree own which of its files, so that a publish commit
+    can name the applications whose output changed."""
+
+    def __init__(self, rendered: Path, prefix: str) -> None:
+        self.prefix = f"{prefix}/" if prefix else ""
+        self.owners: list[tuple[str, str, str]] = []  # (tree prefix, file or dir/, app)
+        roots = [("", rendered)] + [
+            (f"{ENVIRONMENTS_DIR}/{name}/", rendered / ENVIRONMENTS_DIR / name)
+            for name in environment_roots(rendered)
+        ]
+        for where, root in roots:
+            label = f"{where.split('/')[1]}/" if where else ""
+            for app in load_tree(root).applications:
+                self.owners.append((where, app.file, label + app.name))
+                for owned in (*app.paths, *app.value_files):
+                    self.owners.append((where, owned.rstrip("/") + "/", label + app.name))
+                    self.owners.append((where, owned, label + app.name))
+
+    def changed(self, tree: _Tree) -> list[str]:
+        """The applications owning any added, removed or changed file, in tree order."""
+        names: list[str] = []
+        for target in (*tree.added, *tree.removed, *tree.changed):
+            path = target[len(self.prefix) :] if target.startswith(self.prefix) else target
+            for where, owned, app in self.owners:
+                inner = path[len(where) :] if path.startswith(where) else None
+                if inner is None or app in names:
+                    continue
+                if inner == owned or (owned.endswith("/") and inner.startswith(owned)):
+                    names.append(app)
+        return sorted(names)
+
+
+@dataclass(frozen=True)
+class _Message:
+    """A publish commit's message: a subject that says what changed (the source commit's
+    subject and the applications whose output changed), then the provenance and trailers."""
+
+    source: str
+    subject: str
+    title: str
+    dirty: bool
+    files: int
+    env: str | None
+    applications: _Applications
+
+    def text(self, tree: _Tree) -> str:
+        apps = self.applications.changed(tree)
+        title = self.title or self._title(apps)
+        body = f"Rendered by gigrouter from {self.source}" + (
+            f" ({self.subject})." if self.subject else "."
+        )
+        if self.env:
+            body += f"\nEnvironment: {self.env}."
+        if apps:
+            body += f"\nApplications changed: {', '.join(apps)}."
+        body += f"\n{self.files} files."
+        if self.dirty:
+            body += (
+                "\nThe config checkout had uncommitted changes (--allow-dirty): this is not the"
+                f" render of {self.source[:12]} alone."
+            )
+            trailers = f"{DIRTY_TRAILER}: {self.source}"
+        else:
+            trailers = f"{TRAILER}: {self.source}"
+        return f"{title}\n\n{body}\n\n{trailers}\n"
+
+    def _title(self, apps: list[str]) -> str:
+        what = self.subject or f"render of {self.source[:12]}"
+        if self.env:
+            what = f"{self.env}: {what}"
+        if not apps:
+            return _cut(what, SUBJECT_LIMIT)
+        shown = apps[:3] + ([f"{len(apps) - 3} more"] if len(apps) > 3 else [])
+        suffix = f" ({', '.join(shown)})"
+        return _cut(what, SUBJECT_LIMIT - len(suffix)) + suffix
+
+
+SUBJECT_LIMIT = 72
+
+
+def _cut(text: str, limit: int) -> str:
+    limit = max(limit, 20)
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 # --- the target branch --------------------------------------------------------------------------
@@ -332,7 +441,22 @@ class _Target:
             return False
         if not git.is_ancestor(self.dir, source, tip):
             return False
-        return any(not values for _, values in self._trailers(f"{source}..{tip}"))
+        dirty = set(
+            git.must(
+                self.dir,
+                f"cannot read the history of {self.where}",
+                "log",
+                "--format=%H",
+                "--regexp-ignore-case",
+                f"--grep=^{DIRTY_TRAILER}:",
+                f"{source}..{tip}",
+                "--",
+            ).split()
+        )
+        return any(
+            not values and commit not in dirty
+            for commit, values in self._trailers(f"{source}..{tip}")
+        )
 
     def _trailers(
         self, revisions: str, only_publishes: bool = False
@@ -436,8 +560,10 @@ class _Target:
             stdin="",
         ).strip()
 
-    def commit(self, tree: str, tip: str | None, message: str) -> str:
-        """Commit as the runner's git identity, or as gigrouter where none is configured."""
+    def commit(self, tree: str, tip: str | None, message: str, sign: bool = False) -> str:
+        """Commit as the runner's git identity, or as gigrouter where none is configured;
+        with ``sign``, signed with git's signing setup (``gpg.format``, ``user.signingKey``),
+        and a commit that comes out unsigned is refused before anything is pushed."""
         identity: list[str] = []
         for key, default in DEFAULT_IDENTITY.items():
             variable = "GIT_COMMITTER_" + key.split(".")[1].upper()
@@ -445,17 +571,32 @@ class _Target:
             if not configured and not git.environment().get(variable):
                 identity += ["-c", f"{key}={default}"]
         parents = ["-p", tip] if tip else []
-        return git.must(
+        commit = git.must(
             self.dir,
-            "cannot commit",
+            "cannot sign the commit (check user.signingKey and gpg.format)"
+            if sign
+            else "cannot commit",
             *identity,
             "commit-tree",
+            *(["-S"] if sign else []),
             tree,
             *parents,
             "-F",
             "-",
             stdin=message,
         ).strip()
+        if sign and not self.signed(commit):
+            raise PublishError(
+                f"signing is required, but git made {commit[:12]} without a signature; nothing"
+                " was pushed"
+            )
+        return commit
+
+    def signed(self, commit: str) -> bool:
+        """Whether ``commit`` carries a signature (GPG, SSH or X.509)."""
+        raw = git.must(self.dir, "cannot read the commit", "cat-file", "commit", commit)
+        header = raw.split("\n\n", 1)[0]
+        return any(line.startswith("gpgsig ") for line in header.splitlines())
 
     def push(self, commit: str) -> str:
         """'' when pushed; the reason when rejected because the branch moved. Any other
@@ -489,8 +630,9 @@ class _Publisher:
     target: _Target
     history: SourceHistory
     files: dict[str, str]
-    message: str
+    message: _Message
     source: str
+    sign: bool = False
 
     def run(self, dry_run: bool, attempts: int, backoff: float, say: Notify) -> _Decision:
         reason = ""
@@ -506,7 +648,7 @@ class _Publisher:
                 return _Decision(Outcome.UNCHANGED, attempt, tree, published_source=published)
             if dry_run:
                 return _Decision(Outcome.DRY_RUN, attempt, tree, published_source=published)
-            commit = self.target.commit(tree.id, tip, self.message)
+            commit = self.target.commit(tree.id, tip, self.message.text(tree), self.sign)
             reason = self.target.push(commit)
             if not reason:
                 return _Decision(Outcome.PUBLISHED, attempt, tree, commit, published)

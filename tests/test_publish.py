@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from gitworld import (
     RUNNER,
     World,
@@ -30,6 +31,19 @@ from gigrouter.publish import Outcome, PublishResult, publish
 def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Git sees a HOME of the test's own with the runner's identity, and no system config."""
     isolate(monkeypatch, tmp_path / "home")
+
+
+def applications_of(world: World) -> list[str]:
+    """The Application names of the render, read from its argocd/ files (the oracle for the
+    applications a first publish names)."""
+    _, tree = build(world.config_of(world.main))
+    names = []
+    for path, text in tree.files.items():
+        if path.startswith("argocd/") and path.endswith(".yaml"):
+            for doc in yaml.safe_load_all(text):
+                if isinstance(doc, dict) and doc.get("kind") == "Application":
+                    names.append(doc["metadata"]["name"])
+    return names
 
 
 def render_of(config: Path, prefix: str) -> dict[str, str]:
@@ -55,8 +69,13 @@ def test_first_publish_commits_exactly_the_render(tmp_path: Path, path: str) -> 
     assert world.files() == render_of(world.config_of(world.main), path)
     assert sorted(result.added) == sorted(world.files())
     message = git(world.gitops, "log", "-1", "--format=%B", "main")
-    assert world.first[:12] in message.splitlines()[0]
+    # the subject says what changed: the source's subject and the applications it touched
+    apps = sorted({a for a in applications_of(world) if a})
+    assert message.splitlines()[0] == f"the first config ({', '.join(apps[:3])}" + (
+        f", {len(apps) - 3} more)" if len(apps) > 3 else ")"
+    )
     assert f"Rendered by gigrouter from {world.first} (the first config)." in message
+    assert f"Applications changed: {', '.join(apps)}." in message
     assert message.rstrip().endswith(f"Gigrouter-Source: {world.first}")
     author = git(world.gitops, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "main").strip()
     assert author == f"{RUNNER[0]} <{RUNNER[1]}>|{RUNNER[0]} <{RUNNER[1]}>"
@@ -166,6 +185,9 @@ def test_a_dirty_checkout_is_refused_and_left_as_it_was(tmp_path: Path, change: 
     assert result.outcome is Outcome.PUBLISHED
     message = git(world.gitops, "log", "-1", "--format=%B", "main")
     assert "uncommitted changes" in message
+    # HEAD did not produce this render: its own trailer says so, HEAD's is not reused
+    assert message.rstrip().endswith(f"Gigrouter-Source-Dirty: {world.first}")
+    assert "Gigrouter-Source:" not in message
 
 
 def test_ignored_files_do_not_make_the_checkout_dirty(tmp_path: Path) -> None:
