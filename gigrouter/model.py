@@ -77,6 +77,11 @@ class GitOps(Strict):
     repo_url: Annotated[Text, Field(json_schema_extra={"pattern": r"^\S+$"})] = SEED_REPO_URL
     revision: GitRevision = "main"
     path: RelativeDir = ""
+    sign: bool = Field(
+        default=False,
+        description="Sign publish commits with git's signing setup (GPG or SSH keys);"
+        " publish then refuses to push a commit that comes out unsigned",
+    )
 
     @field_validator("repo_url")
     @classmethod
