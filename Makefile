@@ -13,7 +13,7 @@ DEV_STAMP     := $(VENV)/.gigrouter-dev
 WHEELS ?= $(HOME)/.cache/gigrouter/wheels
 BUILD_REQUIRES := 'setuptools>=69' wheel
 
-.PHONY: render test check lint format lock bench bench-quick schema clean mutants
+.PHONY: render test check lint format lock bench bench-quick schema clean mutants fuzz
 
 # $(call install,LOCK,MORE): install LOCK (and MORE) offline from $(WHEELS); when a wheel is
 # missing there, download the lock's wheels into it first. --no-compile: byte-compiling every
@@ -78,3 +78,8 @@ bench-quick: $(DEV_STAMP)  ## one run of each measurement: checks the benchmark 
 
 mutants: $(DEV_STAMP)  ## prove the tests notice every validate rule and config check switched off
 	$(BIN)/python tests/mutants.py
+
+# Coverage-guided fuzzing (atheris) of the tree, config and CRD loaders for FUZZ_SECONDS in all
+# (default 60); every crash becomes a case of tests/hostile/corpus/ and the target fails.
+fuzz: $(DEV_STAMP)  ## fuzz the loaders of untrusted input; crashes land in tests/hostile/corpus
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(BIN)/python tests/hostile/fuzz.py

@@ -35,6 +35,7 @@ from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.rules import argocd
 from gigrouter.validate.runner import _apply_waivers as apply_waivers
 from gigrouter.validate.runner import build_context
+from gigrouter.validate.safeyaml import cut
 from gigrouter.validate.syncorder import (
     HELM_HOOK,
     HOOK,
@@ -62,6 +63,8 @@ PLAN_RULES = frozenset(
         "sync-wave-format",
         "wave-order",
         "yaml-invalid",
+        "document-too-large",  # a file plan could not read is a file it cannot order
+        "symlink-outside-tree",
     }
 )
 NOT_SYNCED = "not-synced"
@@ -173,18 +176,26 @@ def plan_tree(path: Path, env: str | None = None) -> Plan:
     if not path.is_dir():
         reason = "no such directory" if not path.exists() else "is not a directory"
         raise UsageError([Problem(Location(str(path)), reason)])
-    tree = load_tree(path)
+    return plan_of(load_tree(path), str(path))
+
+
+def plan_of(tree: Tree, path: str) -> Plan:
+    """The sync plan of a loaded tree (``path`` is how the plan names it)."""
     ctx = build_context(tree, Options())
     # The loader's findings and the Argo CD rules (where every order rule lives), waived as
     # `validate` waives them; the schema and other checks have nothing to say about order.
     checked = [*tree.findings, *argocd.check(ctx)]
-    findings = [f for f in apply_waivers(checked, ctx) if f.rule in PLAN_RULES]
+    findings = [
+        replace(f, message=cut(f.message))
+        for f in apply_waivers(checked, ctx)
+        if f.rule in PLAN_RULES
+    ]
     apps, not_synced = _app_plans(tree)
     warnings = sorted(
         findings + not_synced, key=lambda f: (f.severity.rank, f.file, f.line, f.rule, f.message)
     )
     return Plan(
-        path=str(path),
+        path=path,
         apps=tuple(apps),
         warnings=tuple(warnings),
         dependencies=tuple(app_dependencies(tree, ctx.crd_groups)),

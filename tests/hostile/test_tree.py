@@ -207,6 +207,22 @@ def test_yaml_beyond_the_bounds_is_refused_quickly(
     assert report.resources == 1
 
 
+def test_a_values_file_beyond_the_bounds_is_refused_by_every_reader(tmp_path: Path) -> None:
+    """The ALB rule reads Helm values files itself: with the same bounds (found by make fuzz)."""
+    source = "{repoURL: https://git.example.com/r.git, path: web, helm: {valueFiles: [v.yaml]}}"
+    tree = make_tree(
+        tmp_path / "tree",
+        {
+            "argocd/web.yaml": APP.format(source=source),
+            "web/cm.yaml": config_map("web"),
+            "web/v.yaml": "x: " + "[" * 990 + "]" * 990 + "\n",
+        },
+    )
+    report = timed(lambda: validate_path(tree))
+    assert [f.file for f in errors(report, "document-too-large")] == ["web/v.yaml"]
+    plan_tree(tree)
+
+
 def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
     big = config_map("big") + f"# {MARKER}\n" * (safeyaml.MAX_FILE_BYTES // 20)
     assert len(big) > safeyaml.MAX_FILE_BYTES

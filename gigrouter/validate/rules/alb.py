@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from gigrouter.validate import safeyaml
 from gigrouter.validate.context import Context, dig
 from gigrouter.validate.findings import Finding, Resource, Severity
 from gigrouter.validate.tree import AppInfo, Document
@@ -442,7 +443,7 @@ def _values_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Me
         if text is None:
             continue
         try:
-            values = yaml.safe_load(text)
+            values = safeyaml.load(text)  # bounded: the tree loader already reported why not
         except yaml.YAMLError:
             continue
         if not isinstance(values, dict):
