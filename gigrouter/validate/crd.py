@@ -544,8 +544,13 @@ def collect_errors(validator: Any, instance: object) -> list[SchemaError]:
     One error per unknown field and per missing required field (the path names the field);
     when a value has the wrong type, other complaints about that same value are dropped.
     """
+    from gigrouter.validate.schema import MAX_ERRORS, too_many_errors
+
     found: dict[tuple[tuple[str | int, ...], str], bool] = {}
-    for error in validator.iter_errors(instance):
+    for count, error in enumerate(validator.iter_errors(instance)):
+        if count >= MAX_ERRORS:  # a hostile document must not take minutes to report
+            found.setdefault(((), too_many_errors(MAX_ERRORS)), False)
+            break
         for parts, message, is_type in _describe(error):
             found.setdefault((parts, message), is_type)
     typed = {parts for (parts, _), is_type in found.items() if is_type}

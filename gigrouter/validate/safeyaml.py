@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import yaml
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -143,16 +143,23 @@ def measure(root: Node, budget: int = MAX_NODES) -> int:
     """The number of nodes of ``root`` with every alias expanded; raises :class:`LimitError`
     beyond ``budget`` nodes, :data:`MAX_DEPTH` levels, or on a recursive alias. Shared nodes
     (aliases) are measured once, so this takes time linear in the text, not in the expansion."""
-    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded size, depth)
+    if isinstance(root, ScalarNode):
+        return 1
+    sizes: dict[int, tuple[int, int]] = {}  # id(collection) -> (expanded size, depth)
     active: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, finished = stack.pop()
         key = id(node)
         if finished:
-            children = [sizes[id(c)] for c in _children(node)]
-            size = 1 + sum(s for s, _ in children)
-            depth = 1 + max((d for _, d in children), default=0)
+            size, deepest = 1, 1
+            for child in _children(node):
+                if isinstance(child, ScalarNode):
+                    size += 1
+                else:
+                    child_size, child_depth = sizes[id(child)]
+                    size += child_size
+                    deepest = max(deepest, child_depth + 1)
             active.discard(key)
             if size > budget:
                 raise LimitError(
@@ -160,9 +167,9 @@ def measure(root: Node, budget: int = MAX_NODES) -> int:
                     " split it or drop the aliases",
                     node.start_mark,
                 )
-            if depth > MAX_DEPTH:
+            if deepest > MAX_DEPTH:
                 raise LimitError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark)
-            sizes[key] = (size, depth)
+            sizes[key] = (size, deepest)
             continue
         if key in sizes:
             continue
@@ -170,7 +177,11 @@ def measure(root: Node, budget: int = MAX_NODES) -> int:
             raise LimitError("a recursive alias (an anchor used inside itself)", node.start_mark)
         active.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+        stack.extend(
+            (child, False)
+            for child in _children(node)
+            if not isinstance(child, ScalarNode) and id(child) not in sizes
+        )
     return sizes[id(root)][0]
 
 

@@ -584,7 +584,12 @@ def _path_key(parts: PathParts) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in parts)
 
 
-def describe_errors(errors: Iterable[ValidationError]) -> list[SchemaError]:
+MAX_ERRORS = 200
+"""Raw schema errors explained per document; a document with more gets one more error saying
+so (a hostile document with 200,000 wrong values must not take minutes to report)."""
+
+
+def describe_errors(errors: Iterable[ValidationError], bounded: bool = False) -> list[SchemaError]:
     """Turn jsonschema errors (from ``iter_errors``) into short, sorted :class:`SchemaError`\\ s.
 
     An unknown field becomes one error at that field's path; each missing required field one
@@ -594,10 +599,17 @@ def describe_errors(errors: Iterable[ValidationError]) -> list[SchemaError]:
     message. Reusable for any JSON schema, not only Kubernetes ones.
     """
     found: set[tuple[PathParts, str]] = set()
-    for error in errors:
+    for count, error in enumerate(errors):
+        if bounded and count >= MAX_ERRORS:
+            found.add(((), too_many_errors(MAX_ERRORS)))
+            break
         found.update(_explain(error))
     ordered = sorted(found, key=lambda item: (_path_key(item[0]), item[1]))
     return [SchemaError(format_path(list(path)), message) for path, message in ordered]
+
+
+def too_many_errors(limit: int) -> str:
+    return f"more than {limit} schema errors; only the first {limit} are reported"
 
 
 # --------------------------------------------------------------------------------------------
@@ -684,7 +696,7 @@ class KubernetesSchemas:
         except Unsupported:
             pass  # a lazily compiled part needs jsonschema: let it answer
 
-        return describe_errors(_validator(self._dir, filename).iter_errors(doc))
+        return describe_errors(_validator(self._dir, filename).iter_errors(doc), bounded=True)
 
     def removed_api_info(self, api_version: str, kind: str) -> ApiRemoval | None:
         """Details of (apiVersion, kind) if this Kubernetes version no longer serves it.

@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 
 from gigrouter.errors import GigrouterError
+from gigrouter.plan import plan_of
 from gigrouter.validate.runner import validate_memory
-from gigrouter.validate.tree import METADATA_FILE, MemoryFiles
+from gigrouter.validate.tree import METADATA_FILE, MemoryFiles, load_tree
 
 PathParts = tuple[str | int, ...]
 
@@ -129,6 +130,7 @@ def run(root: Path, every: bool = False, limit: int | None = None) -> dict[str, 
             break
         try:
             validate_memory(files)
+            plan_of(load_tree(Path("."), memory=files), ".")
         except GigrouterError:
             pass
         except Exception as exc:  # every other exception is the finding
