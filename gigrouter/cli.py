@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from typer._click.core import Context as ClickContext
@@ -22,7 +23,7 @@ from typer.core import TyperGroup
 from gigrouter.errors import GigrouterError, Location, Problem, UsageError, ValidationFailed
 
 if TYPE_CHECKING:
-    from gigrouter.validate.context import External
+    from gigrouter.validate.context import External, Options
     from gigrouter.validate.findings import Report
 
 EXIT_OK = 0
@@ -42,7 +43,8 @@ class _Boundary(TyperGroup):
         except (typer.Exit, typer.Abort, ClickException):
             raise  # typer's own exits and usage errors already carry their code
         except GigrouterError as error:
-            _print_error(error)
+            settings = ctx.find_object(Settings) or Settings()
+            _print_error(error, settings.colored(sys.stderr))
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
@@ -82,14 +84,73 @@ app = typer.Typer(
     name="gigrouter",
     help="Render, validate and publish an Argo CD GitOps repo from one typed platform config.",
     cls=_Boundary,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion: typer's, for every shell
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the global options say, for every command."""
+
+    quiet: bool = False
+    verbose: bool = False
+    color: Color = Color.auto
+
+    def colored(self, stream: TextIO) -> bool:
+        """Colour on ``stream``: always, never, or (auto) on a terminal unless NO_COLOR is set."""
+        if self.color is not Color.auto:
+            return self.color is Color.always
+        return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    found = ctx.find_object(Settings)
+    return found if found is not None else Settings()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from gigrouter import __version__
+
+        typer.echo(f"gigrouter {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="Print the version and exit."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only errors (and findings).")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also list every file render and publish add or change."
+        ),
+    ] = False,
+    color: Annotated[
+        Color,
+        typer.Option(
+            "--color",
+            help="Colour: on a terminal unless NO_COLOR is set (auto), always, never.",
+            metavar="WHEN",
+        ),
+    ] = Color.auto,
     debug: Annotated[
         bool,
         typer.Option(
@@ -99,13 +160,31 @@ def _root(
     ] = False,
 ) -> None:
     """Render, validate and publish an Argo CD GitOps repo from one typed platform config."""
+    if quiet and verbose:
+        raise UsageError([Problem(Location("--quiet"), "--quiet and --verbose contradict")])
+    ctx.obj = Settings(quiet=quiet, verbose=verbose, color=color)
+
+
+def _say(ctx: typer.Context, line: str) -> None:
+    """An informational line on stdout, unless --quiet."""
+    if not _settings(ctx).quiet:
+        typer.echo(line)
+
+
+def _json(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="The platform config file.", dir_okay=False)
+    Path,
+    typer.Option(
+        "--config", "-c", help="The platform config file.", dir_okay=False, metavar="PATH"
+    ),
 ]
 OutOption = Annotated[
-    Path, typer.Option("--out", "-o", help="The output directory.", file_okay=False)
+    Path, typer.Option("--out", help="The output directory.", file_okay=False, metavar="DIR")
 ]
 
 
@@ -119,25 +198,41 @@ class Format(StrEnum):
 
 EnvOption = Annotated[
     str | None,
-    typer.Option("--env", help="Only this environment (config/environments/NAME.yaml)."),
+    typer.Option(
+        "--env",
+        help="Only this environment: config/environments/NAME.yaml, rendered into"
+        " OUT/environments/NAME.",
+        metavar="NAME",
+    ),
+]
+TreeEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--env", help="Only this environment's tree, PATH/environments/NAME.", metavar="NAME"
+    ),
 ]
 KubernetesVersion = Annotated[
-    str, typer.Option("--kubernetes-version", help="Validate against this Kubernetes version.")
+    str,
+    typer.Option(
+        "--kubernetes-version",
+        help="Validate against this Kubernetes version.",
+        metavar="VERSION",
+    ),
 ]
 
 
-def _print_error(error: GigrouterError) -> None:
+def _print_error(error: GigrouterError, color: bool = False) -> None:
     if isinstance(error, ValidationFailed):
         from gigrouter.validate.findings import Report
 
         if isinstance(error.report, Report):
-            typer.echo(_format(error.report, Format.text, ""), nl=False, err=True)
+            typer.echo(_format(error.report, Format.text, "", color), nl=False, err=True)
     label = "internal error" if error.exit_code == EXIT_INTERNAL else "error"
     for line in error.lines():
         typer.echo(f"{label}: {line}", err=True)
 
 
-def _format(report: Report, fmt: Format, path: str) -> str:
+def _format(report: Report, fmt: Format, path: str, color: bool = False) -> str:
     from gigrouter import __version__
     from gigrouter.validate import formats
     from gigrouter.validate.runner import all_rules
@@ -150,7 +245,7 @@ def _format(report: Report, fmt: Format, path: str) -> str:
         return formats.to_github(report, path)
     if fmt is Format.sarif:
         return formats.to_sarif(report, all_rules(), __version__)
-    return formats.to_text(report, color=sys.stdout.isatty())
+    return formats.to_text(report, color=color)
 
 
 def _plain_env(env: str) -> str:
@@ -196,7 +291,9 @@ def _parse_external(value: str) -> External:
     return External(parts[0], parts[1], parts[2])
 
 
-def _options(kubernetes_version: str, strict: bool, crd: list[Path], external: list[str]) -> object:
+def _options(
+    kubernetes_version: str, strict: bool, crd: list[Path], external: list[str]
+) -> Options:
     from gigrouter.validate.context import Options
     from gigrouter.validate.schema import KubernetesSchemas
 
@@ -215,8 +312,35 @@ def _options(kubernetes_version: str, strict: bool, crd: list[Path], external: l
     )
 
 
+def _listing(ctx: typer.Context, labels: dict[str, tuple[str, ...] | list[str]]) -> None:
+    """``  removed: PATH`` for every removed file, always (nothing is removed unsaid), and with
+    --verbose every added and changed one."""
+    settings = _settings(ctx)
+    for label, paths in labels.items():
+        if label == "removed" or settings.verbose:
+            for path in paths:
+                _say(ctx, f"  {label}: {path}")
+
+
+class RenderFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _fix_command(config: Path, out: Path, env: str | None) -> str:
+    parts = ["gigrouter", "render"]
+    if config != Path("config/platform.yaml"):
+        parts += ["--config", str(config)]
+    if out != Path("out"):
+        parts += ["--out", str(out)]
+    if env is not None:
+        parts += ["--env", env]
+    return " ".join(parts)
+
+
 @app.command()
 def render(
+    ctx: typer.Context,
     config: ConfigOption = Path("config/platform.yaml"),
     out: OutOption = Path("out"),
     check: Annotated[
@@ -224,20 +348,50 @@ def render(
     ] = False,
     kubernetes_version: KubernetesVersion = "1.30",
     env: EnvOption = None,
+    output: Annotated[
+        RenderFormat,
+        typer.Option("--output", "-o", help="Output format: text|json.", metavar="FORMAT"),
+    ] = RenderFormat.text,
 ) -> None:
     """Render the platform config into the output directory."""
     from gigrouter.pipeline import render_to
 
     options = _options(kubernetes_version, False, [], [])
-    result = render_to(config, out, check=check, options=options, env=env)  # type: ignore[arg-type]
+    env = _plain_env(env) if env is not None else None
+    result = render_to(config, out, check=check, options=options, env=env)
     drift = result.drift
-    if env is not None:
-        out = out / "environments" / env
+    where = out / "environments" / env if env is not None else out
+    settings = _settings(ctx)
+    if result.report.warnings and not settings.quiet:
+        text = _format(result.report, Format.text, str(where), settings.colored(sys.stderr))
+        typer.echo(text, nl=False, err=True)
+    if output is RenderFormat.json:
+        typer.echo(
+            _json(
+                {
+                    "out": str(where),
+                    "check": check,
+                    "written": result.written,
+                    "upToDate": drift.clean,
+                    "files": len(result.tree.files),
+                    "added": drift.added,
+                    "removed": drift.removed,
+                    "changed": drift.changed,
+                    "warnings": [
+                        f.as_dict() for f in result.report.sorted() if not f.waived_because
+                    ],
+                }
+            ),
+            nl=False,
+        )
+        if check and not drift.clean:
+            raise typer.Exit(EXIT_FINDINGS)
+        return
     if check:
         if drift.clean:
-            typer.echo(f"{out}: up to date ({len(result.tree.files)} files)")
+            _say(ctx, f"{where}: up to date ({len(result.tree.files)} files)")
             return
-        typer.echo(f"{out}: differs from a fresh render of {config}")
+        typer.echo(f"{where}: differs from a fresh render of {config}")
         for label, paths in (
             ("added", drift.added),
             ("removed", drift.removed),
@@ -246,50 +400,131 @@ def render(
             for path in paths:
                 typer.echo(f"  {label}: {path}")
         typer.echo(drift.diff, nl=False)
-        raise typer.Exit(1)
+        typer.echo(f"to bring {where} up to date, run: {_fix_command(config, out, env)}")
+        raise typer.Exit(EXIT_FINDINGS)
     summary = (
         f"{len(drift.added)} added, {len(drift.removed)} removed, {len(drift.changed)} changed"
     )
-    if result.report.warnings:
-        typer.echo(_format(result.report, Format.text, str(out)), nl=False, err=True)
-    typer.echo(f"rendered {len(result.tree.files)} files into {out} ({summary})")
+    _say(ctx, f"rendered {len(result.tree.files)} files into {where} ({summary})")
+    _listing(ctx, {"added": drift.added, "changed": drift.changed, "removed": drift.removed})
 
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="The GitOps repo tree to check.")] = Path("out"),
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="GitOps trees (directories), manifest files, or - for standard input"
+            " (default: out).",
+            metavar="[PATH]...",
+        ),
+    ] = None,
     kubernetes_version: KubernetesVersion = "1.30",
-    env: EnvOption = None,
-    output: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.text,
+    env: TreeEnvOption = None,
+    output: Annotated[
+        Format,
+        typer.Option(
+            "--output",
+            "-o",
+            "--format",
+            help="Output format: text|json|junit|github|sarif.",
+            metavar="FORMAT",
+        ),
+    ] = Format.text,
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings too (waived findings never fail).")
     ] = False,
     crd: Annotated[
         list[Path] | None,
-        typer.Option("--crd", help="A CRD file or directory; validates its kinds. Repeatable."),
+        typer.Option(
+            "--crd",
+            help="A CRD file or directory; validates its kinds. Repeatable.",
+            metavar="PATH",
+        ),
     ] = None,
     external: Annotated[
         list[str] | None,
         typer.Option(
             "--external",
             help="KIND/NAMESPACE/NAME of an object that exists outside the tree. Repeatable.",
+            metavar="KIND/NAMESPACE/NAME",
         ),
     ] = None,
 ) -> None:
-    """Check a GitOps repo tree: schemas, references, Argo CD order, ALB groups, practice."""
-    from gigrouter.validate.runner import validate_path
-
+    """Check GitOps trees or manifests: schemas, references, Argo CD order, ALB groups, practice."""
     options = _options(kubernetes_version, strict, crd or [], external or [])
-    if env is not None:
-        path = _environment_tree(path, env)
-    report = validate_path(path, options)  # type: ignore[arg-type]
-    typer.echo(_format(report, output, str(path)), nl=False)
+    given = paths or [Path("out")]
+    report = _validate_all(given, env, options)
+    single = len(given) == 1 and given[0].is_dir() and str(given[0]) != "-"
+    where = str(_environment_tree(given[0], env) if single and env else given[0]) if single else ""
+    settings = _settings(ctx)
+    if not (settings.quiet and output is Format.text and not (report.errors or report.warnings)):
+        typer.echo(_format(report, output, where, settings.colored(sys.stdout)), nl=False)
     if report.errors or (strict and report.warnings):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _validate_all(paths: list[Path], env: str | None, options: Options) -> Report:
+    """One report over every PATH: directories as trees (with their environments), files and
+    standard input as the manifests they hold. With several, findings name the PATH too."""
+    from dataclasses import replace
+
+    from gigrouter.validate.findings import Report
+    from gigrouter.validate.runner import validate_memory, validate_path
+    from gigrouter.validate.tree import MemoryFiles
+
+    total = Report()
+    several = len(paths) > 1
+    for path in paths:
+        if str(path) == "-":
+            name = "stdin.yaml"
+            data = sys.stdin.buffer.read()
+            part = validate_memory(MemoryFiles({name: _text(data, "-")}), options)
+            prefix = "-:" if several else ""
+            part.findings = [
+                replace(f, file=f"{prefix}{f.file}" if prefix else "-") for f in part.findings
+            ]
+        elif path.is_dir():
+            tree = _environment_tree(path, env) if env is not None else path
+            part = validate_path(tree, options)
+            if several:
+                part.findings = [replace(f, file=f"{tree}/{f.file}") for f in part.findings]
+        elif path.is_file() and not path.is_symlink():
+            if env is not None:
+                raise UsageError([Problem(Location("--env"), "applies to directories, not files")])
+            name = path.name
+            part = validate_memory(
+                MemoryFiles({name: _text(path.read_bytes(), str(path))}), options
+            )
+            part.findings = [replace(f, file=str(path)) for f in part.findings]
+        else:
+            reason = "is a symbolic link" if path.is_symlink() else "no such file or directory"
+            raise UsageError([Problem(Location(str(path)), reason)])
+        total.findings.extend(part.findings)
+        total.files += part.files
+        total.resources += part.resources
+    total.findings = total.sorted()
+    return total
+
+
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UsageError(
+            [
+                Problem(
+                    Location(name, line), f"not UTF-8 text (byte offset {exc.start}: {exc.reason})"
+                )
+            ]
+        ) from None
 
 
 @app.command("set-image")
 def set_image(
+    ctx: typer.Context,
     component: Annotated[
         str,
         typer.Argument(
@@ -300,7 +535,8 @@ def set_image(
         str,
         typer.Argument(
             metavar="IMAGE_OR_TAG",
-            help="A full image reference, or just a tag (no ':', '/' or '@') to replace the tag.",
+            help="A full image reference, a digest (sha256:...) to pin the current repository"
+            " to, or just a tag (no ':', '/' or '@').",
         ),
     ],
     config: ConfigOption = Path("config/platform.yaml"),
@@ -309,6 +545,7 @@ def set_image(
         typer.Option(
             "--env",
             help="Edit this environment's overlay (config/environments/NAME.yaml) instead.",
+            metavar="NAME",
         ),
     ] = None,
 ) -> None:
@@ -318,15 +555,21 @@ def set_image(
     result = run_set_image(config, component, image_or_tag, env=env)
     where = f"{result.file or config}:{result.line}: {result.key_path}"
     if result.added:
-        typer.echo(f"{where}: {result.old} → {result.new} (added to the overlay)")
+        _say(ctx, f"{where}: {result.old} → {result.new} (added to the overlay)")
     elif result.changed:
-        typer.echo(f"{where}: {result.old} → {result.new}")
+        _say(ctx, f"{where}: {result.old} → {result.new}")
     else:
-        typer.echo(f"{where}: already {result.new}; unchanged")
+        _say(ctx, f"{where}: already {result.new}; unchanged")
+
+
+class PublishFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 @app.command()
 def publish(
+    ctx: typer.Context,
     to: Annotated[
         str | None,
         typer.Option(
@@ -361,16 +604,26 @@ def publish(
         typer.Option(
             "--env",
             help="Publish this environment's tree to its own gitops settings instead.",
+            metavar="NAME",
         ),
     ] = None,
+    kubernetes_version: KubernetesVersion = "1.30",
+    output: Annotated[
+        PublishFormat,
+        typer.Option("--output", "-o", help="Output format: text|json.", metavar="FORMAT"),
+    ] = PublishFormat.text,
 ) -> None:
     """Commit the render of the checkout's HEAD to the repo Argo CD watches, and push it."""
     from gigrouter.publish import Outcome
     from gigrouter.publish import publish as run_publish
 
-    def notify(line: str) -> None:
-        typer.echo(line, err=True)
+    settings = _settings(ctx)
 
+    def notify(line: str) -> None:
+        if not settings.quiet or line.startswith("error"):
+            typer.echo(line, err=True)
+
+    options = _options(kubernetes_version, False, [], [])
     result = run_publish(
         config,
         to=to,
@@ -378,12 +631,37 @@ def publish(
         message=message,
         allow_dirty=allow_dirty,
         dry_run=dry_run,
-        env=env,
+        env=_plain_env(env) if env is not None else None,
         notify=notify,
         sign=sign,
+        options=options,
     )
-    if result.report.warnings:
-        typer.echo(_format(result.report, Format.text, "render"), nl=False, err=True)
+    if result.report.warnings and not settings.quiet:
+        text = _format(result.report, Format.text, "render", settings.colored(sys.stderr))
+        typer.echo(text, nl=False, err=True)
+    if output is PublishFormat.json:
+        typer.echo(
+            _json(
+                {
+                    "outcome": result.outcome.value,
+                    "pushed": result.outcome is Outcome.PUBLISHED,
+                    "superseded": result.outcome is Outcome.SUPERSEDED,
+                    "commit": result.commit or None,
+                    "repo": result.repo,
+                    "branch": result.branch,
+                    "path": result.path,
+                    "source": result.source,
+                    "publishedSource": result.published_source or None,
+                    "attempts": result.attempts,
+                    "added": list(result.added),
+                    "removed": list(result.removed),
+                    "changed": list(result.changed),
+                    "warnings": list(result.warnings),
+                }
+            ),
+            nl=False,
+        )
+        return
     target = f"{result.repo} {result.branch}"
     if result.path:
         target += f" (under {result.path}/)"
@@ -392,21 +670,23 @@ def publish(
         f"{len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed"
     )
     if result.outcome is Outcome.SUPERSEDED:
-        typer.echo(
+        _say(
+            ctx,
             f"superseded: {target} already holds the render of"
-            f" {result.published_source[:12]}, which is newer than {source}; nothing pushed"
+            f" {result.published_source[:12]}, which is newer than {source}; nothing pushed",
         )
         return
     if result.outcome is Outcome.UNCHANGED:
-        typer.echo(f"{target} already holds the render of {source}; nothing to commit")
+        _say(ctx, f"{target} already holds the render of {source}; nothing to commit")
         return
     if result.outcome is Outcome.DRY_RUN:
-        typer.echo(f"dry run: would commit the render of {source} to {target} ({summary})")
+        _say(ctx, f"dry run: would commit the render of {source} to {target} ({summary})")
     else:
         tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
-        typer.echo(
+        _say(
+            ctx,
             f"published the render of {source} to {target} as {result.commit[:12]}"
-            f" ({summary}){tries}"
+            f" ({summary}){tries}",
         )
     for label, paths in (
         ("added", result.added),
@@ -414,7 +694,7 @@ def publish(
         ("changed", result.changed),
     ):
         for path in paths:
-            typer.echo(f"  {label}: {path}")
+            _say(ctx, f"  {label}: {path}")
 
 
 class PlanFormat(StrEnum):
@@ -425,36 +705,50 @@ class PlanFormat(StrEnum):
 
 @app.command()
 def plan(
-    path: Annotated[Path, typer.Argument(help="The GitOps repo tree to plan.")] = Path("out"),
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="The GitOps repo tree to plan.", metavar="[PATH]")
+    ] = Path("out"),
     output: Annotated[
-        PlanFormat, typer.Option("--format", help="Output format.")
+        PlanFormat,
+        typer.Option(
+            "--output", "-o", "--format", help="Output format: text|json|mermaid.", metavar="FORMAT"
+        ),
     ] = PlanFormat.text,
-    env: EnvOption = None,
+    env: TreeEnvOption = None,
+    kubernetes_version: KubernetesVersion = "1.30",
 ) -> None:
-    """Show the order in which Argo CD will apply the tree, with warnings where it is risky."""
+    """Show the order in which Argo CD applies each tree (PATH and its environments)."""
     from gigrouter import plan_formats
     from gigrouter.plan import plan_tree
+    from gigrouter.validate.tree import ENVIRONMENTS_DIR, environment_roots
 
+    options = _options(kubernetes_version, False, [], [])
     if env is not None:
-        path = _environment_tree(path, env)
-    result = plan_tree(path)
-    if output is PlanFormat.json:
-        typer.echo(plan_formats.to_json(result), nl=False)
-    elif output is PlanFormat.mermaid:
-        typer.echo(plan_formats.to_mermaid(result), nl=False)
+        plans = [plan_tree(_environment_tree(path, env), options=options)]
     else:
-        typer.echo(plan_formats.to_text(result), nl=False)
-    if result.errors:
-        raise typer.Exit(1)
+        plans = [plan_tree(path, options=options)]
+        for name in environment_roots(path):
+            plans.append(plan_tree(path / ENVIRONMENTS_DIR / name, options=options))
+    if output is PlanFormat.json:
+        typer.echo(plan_formats.to_json(plans), nl=False)
+    elif output is PlanFormat.mermaid:
+        typer.echo(plan_formats.to_mermaid_all(plans), nl=False)
+    elif not _settings(ctx).quiet or any(p.errors for p in plans):
+        typer.echo("\n".join(plan_formats.to_text(p) for p in plans), nl=False)
+    if any(p.errors for p in plans):
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 class DiffFormat(StrEnum):
     text = "text"
+    json = "json"
     markdown = "markdown"
 
 
 @app.command()
 def diff(
+    ctx: typer.Context,
     config: ConfigOption = Path("config/platform.yaml"),
     out: OutOption = Path("out"),
     against: Annotated[
@@ -462,25 +756,72 @@ def diff(
         typer.Option(
             "--against",
             help="Compare with OUT as committed at this git ref instead of OUT on disk.",
-            metavar="GIT_REF",
+            metavar="REF",
         ),
     ] = None,
     output: Annotated[
-        DiffFormat, typer.Option("--format", help="Output format.")
+        DiffFormat,
+        typer.Option(
+            "--output",
+            "-o",
+            "--format",
+            help="Output format: text|json|markdown.",
+            metavar="FORMAT",
+        ),
     ] = DiffFormat.text,
     env: EnvOption = None,
+    to_env: Annotated[
+        str | None,
+        typer.Option(
+            "--to-env",
+            help="Compare fresh renders of two environments: --env NAME (or the base platform"
+            " without it) with this one, resource by resource.",
+            metavar="NAME",
+        ),
+    ] = None,
+    max_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-bytes",
+            help="Markdown: the most bytes in one part (a pull-request comment).",
+            metavar="N",
+        ),
+    ] = 65_000,
+    show_noise: Annotated[
+        bool,
+        typer.Option("--show-noise", help="Markdown: also show chart labels and checksums."),
+    ] = False,
+    exit_code: Annotated[
+        bool,
+        typer.Option("--exit-code", help="Exit 1 when there are changes, as git diff does."),
+    ] = False,
+    kubernetes_version: KubernetesVersion = "1.30",
 ) -> None:
-    """Show what a render of the config would change in OUT, per resource; exit 1 on changes."""
+    """Show what a render of the config would change in OUT, per resource."""
     from gigrouter import diff_formats
-    from gigrouter.diff import diff_config
+    from gigrouter.diff import diff_config, diff_environments
 
-    result = diff_config(config, out, against, env=_plain_env(env) if env is not None else None)
-    if output is DiffFormat.markdown:
-        typer.echo(diff_formats.to_markdown(result), nl=False)
+    _options(kubernetes_version, False, [], [])
+    first = _plain_env(env) if env is not None else None
+    if to_env is not None:
+        if against is not None:
+            raise UsageError([Problem(Location("--to-env"), "compares renders: no --against")])
+        result = diff_environments(config, first, _plain_env(to_env))
     else:
-        typer.echo(diff_formats.to_text(result, color=sys.stdout.isatty()), nl=False)
-    if not result.clean:
-        raise typer.Exit(1)
+        result = diff_config(config, out, against, env=first)
+    settings = _settings(ctx)
+    if output is DiffFormat.markdown:
+        try:
+            parts = diff_formats.to_markdown(result, max_bytes, show_noise)
+        except ValueError as exc:
+            raise UsageError([Problem(Location("--max-bytes"), str(exc))]) from None
+        typer.echo("".join(parts), nl=False)
+    elif output is DiffFormat.json:
+        typer.echo(diff_formats.to_json(result), nl=False)
+    elif not settings.quiet:
+        typer.echo(diff_formats.to_text(result, color=settings.colored(sys.stdout)), nl=False)
+    if (exit_code or settings.quiet) and not result.clean:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command()
@@ -489,6 +830,12 @@ def schema() -> None:
     from gigrouter.pipeline import schema_json
 
     sys.stdout.write(schema_json())
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    _version(True)
 
 
 def main() -> None:

@@ -18,13 +18,15 @@ import difflib
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
+from gigrouter import yamlio
 from gigrouter.errors import Location, Problem, UsageError
+from gigrouter.layout import METADATA_FILE
 from gigrouter.validate.context import dig
 from gigrouter.validate.tree import ENVIRONMENTS_DIR, Document, Tree, environment_roots, load_tree
 from gigrouter.write import read_tree
@@ -63,6 +65,7 @@ class ResourceChange:
     new_file: str | None
     fields: tuple[FieldChange, ...] = ()
     helm: tuple[str, ...] = ()  # chart version and values changes of a Helm-sourced app
+    application: str = ""  # the Argo CD Application that syncs it ('' when none does)
 
     @property
     def file(self) -> str:
@@ -76,6 +79,7 @@ class FileChange:
     diff: str  # unified diff (a/PATH, b/PATH), or a line saying a binary file differs
     added_lines: int = 0
     removed_lines: int = 0
+    application: str = ""  # the Application that syncs (or reads values from) the file
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,28 @@ def compare_files(
     with tempfile.TemporaryDirectory(prefix="gigrouter-diff-") as scratch:
         old_trees = _load(Path(scratch) / "old", old)
         new_trees = _load(Path(scratch) / "new", new)
-    resources = _resource_changes(old_trees, new_trees, old, new)
+    owners = {**_owners(old_trees), **_owners(new_trees)}
+    resources = [
+        replace(r, application=owners.get(r.file, "")) if not r.application else r
+        for r in _resource_changes(old_trees, new_trees, old, new)
+    ]
+    files = [replace(f, application=owners.get(f.path, "")) for f in files]
     return Diff(before, after, tuple(resources), tuple(files))
+
+
+def _owners(trees: list[Tree]) -> dict[str, str]:
+    """Whole-tree file path -> the Application that syncs it or reads it as values."""
+    out: dict[str, str] = {}
+    for tree in trees:
+        env = f"[{tree.prefix.rstrip('/')}] " if tree.prefix else ""
+        for app in tree.applications:
+            for values in app.value_files:
+                out[tree.prefix + values] = env + app.name
+        for doc in tree.documents:
+            if doc.app is not None:
+                file = doc.file if doc.file.startswith(tree.prefix) else tree.prefix + doc.file
+                out.setdefault(file, env + doc.app.name)
+    return out
 
 
 # --- reading the two sides ------------------------------------------------------------------
@@ -448,3 +472,64 @@ def _named_list_changes(
     if common_old != common_new:
         changes.append(FieldChange(f"{path}(order)", common_old, common_new))
     return changes
+
+
+# --- two environments -------------------------------------------------------------------------
+
+
+def diff_environments(config: Path, old_env: str | None, new_env: str | None) -> Diff:
+    """Fresh renders of two environments of ``config`` (None: the base platform) compared
+    resource by resource, with the Application name prefix each environment gets (when trees
+    share an Argo CD) taken off both, so the same app in the two meets itself."""
+    from gigrouter.pipeline import build_trees
+
+    built = {b.environment: b for b in build_trees(config, everything=True)}
+    for env in (old_env, new_env):
+        if env not in built:
+            known = ", ".join(sorted(e for e in built if e is not None)) or "none"
+            raise UsageError(
+                [Problem(Location("--env" if env == old_env else "--to-env"),
+                         f"no environment {env!r} in {config}; known: {known}")]
+            )  # fmt: skip
+    if old_env == new_env:
+        raise UsageError([Problem(Location("--to-env"), "compares an environment with itself")])
+    sides = [_unprefixed(built[env].tree.files, built[env].platform) for env in (old_env, new_env)]
+    label = {None: "the base platform"}
+    return compare_files(
+        sides[0],
+        sides[1],
+        f"environment {old_env}" if old_env else label[None],
+        f"environment {new_env}" if new_env else label[None],
+    )
+
+
+def _unprefixed(files: dict[str, str], platform: Any) -> dict[str, str | None]:
+    """``files`` with this tree's Application name prefix taken off every name it is on."""
+    meta = yaml.safe_load(files.get(METADATA_FILE, "") or "{}")
+    root = dig(meta, "argocd", "root") if isinstance(meta, dict) else None
+    base_root = platform.argocd.root.name
+    if not isinstance(root, str) or root == base_root or not root.endswith(base_root):
+        return dict(files)
+    prefix = root[: len(root) - len(base_root)]
+    names = {prefix + app.name for app in platform.applications} | {root}
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {strip(k): strip(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, str) and value in names:
+            return value[len(prefix) :]
+        return value
+
+    out: dict[str, str | None] = {}
+    for rel, text in files.items():
+        if not rel.endswith((".yaml", ".yml")):
+            out[rel] = text
+            continue
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        documents = [strip(d) for d in yaml.safe_load_all(text) if d is not None]
+        comment = "\n".join(line[2:] if line.startswith("# ") else line[1:]
+                            for line in header.splitlines())  # fmt: skip
+        out[rel] = yamlio.dump_all(documents, comment) if documents else text
+    return out

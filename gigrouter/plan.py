@@ -167,7 +167,7 @@ class _Task:
     group_kind: str | None = None  # what a custom resource needs: group/kind
 
 
-def plan_tree(path: Path, env: str | None = None) -> Plan:
+def plan_tree(path: Path, env: str | None = None, options: Options | None = None) -> Plan:
     """The sync plan of the GitOps tree at ``path`` (``env``: environments/<env>/ inside it)."""
     if env is not None:
         if not env or env.startswith(".") or any(c in env for c in "/\\\0") or ".." in env:
@@ -176,12 +176,12 @@ def plan_tree(path: Path, env: str | None = None) -> Plan:
     if not path.is_dir():
         reason = "no such directory" if not path.exists() else "is not a directory"
         raise UsageError([Problem(Location(str(path)), reason)])
-    return plan_of(load_tree(path), str(path))
+    return plan_of(load_tree(path), str(path), options)
 
 
-def plan_of(tree: Tree, path: str) -> Plan:
+def plan_of(tree: Tree, path: str, options: Options | None = None) -> Plan:
     """The sync plan of a loaded tree (``path`` is how the plan names it)."""
-    ctx = build_context(tree, Options())
+    ctx = build_context(tree, options or Options())
     # The loader's findings and the Argo CD rules (where every order rule lives), waived as
     # `validate` waives them; the schema and other checks have nothing to say about order.
     checked = [*tree.findings, *argocd.check(ctx)]

@@ -15,17 +15,44 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from gigrouter.plan import HELM_CHART, REMOTE_SOURCE, AppPlan, Plan, PlanStep
 from gigrouter.validate.findings import Severity
 
 
-def to_json(plan: Plan) -> str:
-    data = {
-        "steps": [s.as_dict() for s in plan.steps],
+def _tree_data(plan: Plan) -> dict[str, Any]:
+    return {
+        "path": plan.path,
+        "steps": [{"step": i, **s.as_dict()} for i, s in enumerate(plan.steps, 1)],
         "warnings": [w.as_dict() for w in plan.warnings],
+        "summary": _counts(plan),
     }
+
+
+def _counts(plan: Plan) -> dict[str, int]:
+    return {
+        "applications": len(plan.apps),
+        "steps": len(plan.steps),
+        "errors": plan.errors,
+        "warnings": len(plan.warnings) - plan.errors,
+    }
+
+
+def to_json(plans: Plan | list[Plan]) -> str:
+    """Every tree's steps, numbered in the order Argo CD takes them, its warnings and a summary;
+    then the summary of all trees."""
+    trees = [plans] if isinstance(plans, Plan) else plans
+    total = {
+        key: sum(_counts(p)[key] for p in trees)
+        for key in ("applications", "steps", "errors", "warnings")
+    }
+    data = {"trees": [_tree_data(p) for p in trees], "summary": {"trees": len(trees), **total}}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -104,13 +131,25 @@ def _summary(plan: Plan) -> str:
         for s, n in counts.items()
         if n or s is not Severity.INFO
     ]
-    steps = len(plan.steps)
-    return f"{steps} step{'s' if steps != 1 else ''} in {len(plan.apps)} applications; " + (
+    return f"{plural(len(plan.steps), 'step')} in {plural(len(plan.apps), 'application')}; " + (
         ", ".join(parts)
     )
 
 
 # --- mermaid --------------------------------------------------------------------------------
+
+
+def to_mermaid_all(plans: list[Plan]) -> str:
+    """One flowchart: a single tree as ``to_mermaid`` draws it, several each in a subgraph of
+    its own (their Application names differ, so their nodes do too)."""
+    if len(plans) == 1:
+        return to_mermaid(plans[0])
+    lines = ["flowchart LR"]
+    for i, plan in enumerate(plans):
+        lines.append(f'    subgraph tree{i}["{_label(plan.path)}"]')
+        lines.extend("    " + line for line in to_mermaid(plan).splitlines()[1:])
+        lines.append("    end")
+    return "\n".join(lines) + "\n"
 
 
 def to_mermaid(plan: Plan) -> str:

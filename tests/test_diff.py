@@ -331,7 +331,7 @@ def test_markdown_and_text_golden(project: Path, update_golden: bool) -> None:
     diff = diff_config(CONFIG, OUT)
     check_files(
         {
-            GOLDEN / "diff.md": diff_formats.to_markdown(diff),
+            GOLDEN / "diff.md": "".join(diff_formats.to_markdown(diff)),
             GOLDEN / "diff.txt": diff_formats.to_text(diff),
         },
         update_golden,
@@ -340,16 +340,16 @@ def test_markdown_and_text_golden(project: Path, update_golden: bool) -> None:
 
 
 def test_markdown_without_changes(project: Path) -> None:
-    text = diff_formats.to_markdown(diff_config(CONFIG, OUT))
-    assert text == (
+    parts = diff_formats.to_markdown(diff_config(CONFIG, OUT))
+    assert parts == [
         "### gigrouter diff\n\nNo changes: `out` equals a fresh render of config/platform.yaml.\n"
-    )
+    ]
 
 
 def test_markdown_cuts_long_diffs() -> None:
     old: dict[str, str | None] = {"big.txt": "".join(f"line {i}\n" for i in range(1000))}
     diff = compare_files(old, {"big.txt": ""}, "before", "after")
-    text = diff_formats.to_markdown(diff)
+    (text,) = diff_formats.to_markdown(diff)
     assert "<details>" in text and "more lines not shown" in text
     assert len(text) < 20_000
 
@@ -369,10 +369,14 @@ def test_exit_codes(repo: Path) -> None:
     assert clean.exit_code == 0, clean.stderr
     assert clean.stdout == diff_formats.to_text(diff_config(CONFIG, OUT))
     edit(REPLICAS)
-    changed = invoke("diff", "--format", "markdown", cwd=repo)
+    changed = invoke("diff", "--format", "markdown", "--exit-code", cwd=repo)
     assert changed.exit_code == 1
     assert "| changed | `Deployment backend/backend` |" in changed.stdout
-    text = invoke("diff", "--against", "HEAD", cwd=repo)
+    # as git diff: changes exit 0 unless --exit-code (or --quiet, which prints nothing)
+    assert invoke("diff", cwd=repo).exit_code == 0
+    quiet = invoke("--quiet", "diff", cwd=repo)
+    assert (quiet.exit_code, quiet.stdout) == (1, "")
+    text = invoke("diff", "--against", "HEAD", "--exit-code", cwd=repo)
     assert text.exit_code == 1
     assert "\x1b[" not in text.stdout  # not a terminal: no colour
     bad_ref = invoke("diff", "--against", "nope", cwd=repo)

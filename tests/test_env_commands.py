@@ -279,7 +279,9 @@ def test_publish_env_lands_under_its_gitops_path(world: World) -> None:
     deployment = expected["clusters/prod/environments/staging/web/deployment.yaml"]
     assert "replicas: 1" in deployment
     message = git(world.gitops, "log", "-1", "--format=%B", "main")
-    assert message.splitlines()[0] == f"gigrouter: publish the staging render of {world.first[:12]}"
+    source_subject = git(world.main, "log", "-1", "--format=%s", world.first).strip()
+    subject = message.splitlines()[0]
+    assert subject.startswith(f"staging: {source_subject} (staging-")
     assert "Environment: staging." in message
     assert message.rstrip().endswith(f"{TRAILER}: {world.first}")
     assert world.sources() == [world.first]
@@ -400,7 +402,7 @@ def test_plan_env_plans_the_environment_tree(project: Path) -> None:
     done = invoke("plan", "--env", "qa", "--format", "json", cwd=project)
     assert done.exit_code == 0, done.stderr
     assert done.stdout == plan_formats.to_json(plan_tree(Path("out/environments/qa")))
-    apps = {step["app"] for step in json.loads(done.stdout)["steps"]}
+    apps = {step["app"] for step in json.loads(done.stdout)["trees"][0]["steps"]}
     assert "qa-frontend" in apps and "frontend" not in apps
     also = invoke("plan", "out", "--env", "qa", cwd=project)
     assert also.exit_code == 0 and "qa-frontend" in also.stdout
@@ -417,12 +419,12 @@ def test_diff_env_compares_the_environment_tree(project: Path) -> None:
     )
     overlay = project / "config" / "environments" / "qa.yaml"
     overlay.write_text(QA.replace("replicas: 1  # one", "replicas: 4  # four"), encoding="utf-8")
-    changed = invoke("diff", "--env", "qa", "--format", "markdown", cwd=project)
+    changed = invoke("diff", "--env", "qa", "--format", "markdown", "--exit-code", cwd=project)
     assert changed.exit_code == 1, changed.stderr
     assert "| changed | `Deployment frontend/frontend` |" in changed.stdout
     assert "environments/qa/" not in changed.stdout  # paths are inside the environment's tree
     # The base tree itself did not change: only its copy of the environment.
-    base = invoke("diff", "--format", "markdown", cwd=project)
+    base = invoke("diff", "--format", "markdown", "--exit-code", cwd=project)
     assert base.exit_code == 1
     assert "[environments/qa] Deployment frontend/frontend" in base.stdout
     unknown = invoke("diff", "--env", "prod", cwd=project)
@@ -445,7 +447,7 @@ def test_diff_env_against_a_ref(project: Path) -> None:
     assert invoke("render", "--env", "qa", cwd=project).exit_code == 0
     on_disk = invoke("diff", "--env", "qa", cwd=project)
     assert on_disk.exit_code == 0, on_disk.stdout + on_disk.stderr
-    against = invoke("diff", "--env", "qa", "--against", "HEAD", cwd=project)
+    against = invoke("diff", "--env", "qa", "--against", "HEAD", "--exit-code", cwd=project)
     assert against.exit_code == 1, against.stderr
     assert against.stdout.startswith("HEAD:out/environments/qa")
     assert "changed  Deployment frontend/frontend  (frontend/deployment.yaml)\n" in against.stdout

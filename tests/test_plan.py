@@ -522,9 +522,23 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 def test_json_shape(tmp_path: Path) -> None:
     plan = _shop(tmp_path, health=None, store_wave="1")
     data = json.loads(plan_formats.to_json(plan))
-    assert list(data) == ["steps", "warnings"]
+    assert list(data) == ["trees", "summary"]
+    (tree,) = data["trees"]
+    assert list(tree) == ["path", "steps", "warnings", "summary"]
+    assert [s["step"] for s in tree["steps"]] == list(range(1, len(plan.steps) + 1))
+    errors = sum(1 for w in plan.warnings if w.severity.value == "error")
+    assert tree["summary"] == {
+        "applications": len(plan.apps),
+        "steps": len(plan.steps),
+        "errors": errors,
+        "warnings": len(plan.warnings) - errors,
+    }
+    assert data["summary"] == {"trees": 1, **tree["summary"]}
+    data = tree
     for step in data["steps"]:
-        assert list(step) == ["app", "phase", "wave", "kind", "namespace", "name", "file", "hook"]
+        assert list(step) == [
+            "step", "app", "phase", "wave", "kind", "namespace", "name", "file", "hook",
+        ]  # fmt: skip
         assert isinstance(step["wave"], int) and not isinstance(step["wave"], bool)
         assert step["phase"] in ("PreSync", "Sync", "PostSync", "SyncFail")
         assert step["hook"] is None or list(step["hook"]) == [
@@ -595,10 +609,16 @@ def test_default_platform_golden(
 
 
 def test_exit_codes(tmp_path: Path) -> None:
-    ok = invoke("plan", "--format", "json", cwd=REPO)
+    ok = invoke("plan", "-o", "json", cwd=REPO)
     assert ok.exit_code == 0, ok.stderr
-    assert json.loads(ok.stdout)["steps"][0]["app"] == "platform"
-    assert ok.stdout == plan_formats.to_json(plan_tree(REPO / "out"))
+    trees = json.loads(ok.stdout)["trees"]
+    assert trees[0]["steps"][0]["app"] == "platform"
+    # plan covers the trees validate covers: the base and each environment
+    environments = sorted(p.name for p in (REPO / "out" / "environments").iterdir())
+    assert [t["path"] for t in trees] == ["out"] + [f"out/environments/{e}" for e in environments]
+    assert ok.stdout == plan_formats.to_json(
+        [plan_tree(Path("out"))] + [plan_tree(Path("out/environments") / e) for e in environments]
+    )
     _shop(tmp_path / "risky", health=None, store_wave="1")
     risky = invoke("plan", "risky", cwd=tmp_path)
     assert risky.exit_code == 1

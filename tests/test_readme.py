@@ -33,3 +33,39 @@ def test_every_deviation_is_documented() -> None:
     section = README.split("## Where the seed would break", 1)[1].split("\n## ", 1)[0]
     numbers = [int(n) for n in re.findall(r"^(\d+)\. \*\*", section, re.M)]
     assert numbers == list(range(1, 12))
+
+
+def _options_of() -> dict[str, set[str]]:
+    """Every command's option names (and the root's), from the app itself."""
+    import typer.main
+
+    from gigrouter.cli import app
+
+    root = typer.main.get_command(app)
+    names = {"": {o for p in root.params for o in (*p.opts, *p.secondary_opts)}}
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        names[name] = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+    return names
+
+
+def test_every_command_and_flag_the_readme_shows_exists() -> None:
+    options = _options_of()
+    shown = re.findall(r"`(gigrouter [^`]+)`", README)
+    for block in re.findall(r"```(?:sh|bash)\n(.*?)```", README, re.S):
+        shown += [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    checked = 0
+    for text in shown:
+        if not text.startswith("gigrouter ") or text.startswith("gigrouter <"):
+            continue  # prose that names gigrouter (its git identity), not a command line
+        words = text.split()
+        flags_before = [w for w in words[1:] if w.startswith("-")]
+        command = next((w for w in words[1:] if not w.startswith(("-", "[")) and w in options), "")
+        for word in words[1:]:
+            flag = word.strip("[]").split("=", 1)[0].split("|")[0].split("\\")[0]
+            if not flag.startswith("-") or flag == "-":
+                continue
+            known = options[command] | options[""]
+            assert flag in known, f"README shows {flag!r} for `gigrouter {command}`: {text}"
+            checked += 1
+        assert command or flags_before, text
+    assert checked > 40  # the table alone shows this many: the scan really ran
