@@ -18,6 +18,7 @@ from gigrouter.plan import plan_tree
 from gigrouter.validate import safeyaml
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.runner import validate_path
+from gigrouter.validate.schema import MAX_ERRORS, too_many_errors
 from gigrouter.validate.tree import load_tree
 
 from .trees import TIME_BOUND, assert_clean_failure, config_map, gigrouter, make_tree
@@ -261,6 +262,15 @@ def test_nesting_at_the_limit_validates_without_recursion_errors(tmp_path: Path)
     report = timed(lambda: validate_path(tree))
     assert not errors(report, "document-too-large")
     assert {f.file for f in errors(report, "schema")} == {"crd.yaml", "deep.yaml"}
+
+
+def test_schema_errors_are_explained_up_to_a_bound(tmp_path: Path) -> None:
+    data = "".join(f"  k{i}: {i}\n" for i in range(20_000))  # 20,000 integers, not strings
+    tree = make_tree(tmp_path / "tree", {"many.yaml": config_map("many") + data})
+    report = timed(lambda: validate_path(tree))
+    schema = errors(report, "schema")
+    assert len(schema) == MAX_ERRORS + 1
+    assert too_many_errors(MAX_ERRORS) in [f.message for f in schema]
 
 
 def test_values_quoted_in_messages_are_cut(tmp_path: Path) -> None:
