@@ -255,6 +255,25 @@ def load_crds(path: Path, *, strict: bool = True) -> dict[KindKey, JsonSchema]:
         files = [path]
     else:
         raise ConfigError([Problem(Location(str(path)), "CRD file or directory does not exist")])
+    try:
+        signature = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    except OSError:
+        signature = None
+    cached = _loaded.get((signature, strict)) if signature is not None else None
+    if cached is not None:  # every tree of one run (environments too) reads the same --crd
+        return dict(cached)
+    schemas = _load_files(files, strict)
+    if signature is not None:
+        if len(_loaded) >= 16:  # the --crd paths of one run, not every file a test writes
+            _loaded.clear()
+        _loaded[(signature, strict)] = schemas
+    return dict(schemas)
+
+
+_loaded: dict[tuple[object, bool], dict[KindKey, JsonSchema]] = {}
+
+
+def _load_files(files: list[Path], strict: bool) -> dict[KindKey, JsonSchema]:
     schemas: dict[KindKey, JsonSchema] = {}
     for file in files:
         for index, doc in enumerate(_read_documents(file)):
