@@ -426,7 +426,10 @@ def _walk(tree: Tree, bound: Path, environments: set[str]) -> list[str]:
                     try:
                         pending.append((rel + "/", list(os.scandir(entry.path))))
                     except OSError as exc:
-                        tree.findings.append(_unreadable(rel, f"cannot list the directory: {exc}"))
+                        reason = exc.strerror or type(exc).__name__  # no absolute path
+                        tree.findings.append(
+                            _unreadable(rel, f"cannot list the directory: {reason}")
+                        )
                 elif entry.is_file(follow_symlinks=False):
                     regular[rel] = Path(entry.path)
                 elif not entry.name.startswith("."):

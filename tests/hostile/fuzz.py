@@ -118,6 +118,7 @@ def seeds(target: str) -> list[bytes]:
         configs = [
             REPO / "config" / "platform.yaml",
             *sorted((REPO / "tests").glob("golden/*/config.yaml")),
+            *sorted((REPO / "tests").glob("golden_config_errors/*/config.yaml")),
         ]
         return [p.read_bytes() for p in configs if p.is_file()]
     shared = REPO.parent / "shared" / "crds"

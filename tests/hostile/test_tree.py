@@ -371,7 +371,10 @@ def test_an_unreadable_directory_is_an_error_not_clean(
     unreadable.add("locked")
     report = validate_path(tree)
     (finding,) = errors(report, "yaml-invalid")
-    assert finding.file == "locked" and "cannot list the directory" in finding.message
+    assert (finding.file, finding.message) == (
+        "locked",
+        "cannot read locked: cannot list the directory: Permission denied",
+    )
     unreadable.add("tree")
     with pytest.raises(UsageError, match="cannot list it: Permission denied"):
         validate_path(tree)
