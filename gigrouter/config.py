@@ -193,8 +193,9 @@ def _cut(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def parse_yaml(text: str, file: str) -> SourceMap:
-    """Parse one YAML document into plain data and its line map; raise ConfigError on problems."""
+def parse_yaml(text: str, file: str, allow_empty: bool = False) -> SourceMap:
+    """Parse one YAML document into plain data and its line map; raise ConfigError on problems.
+    ``allow_empty``: a file with no document (empty, or only comments) is an empty mapping."""
     source = SourceMap(file)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
@@ -202,6 +203,10 @@ def parse_yaml(text: str, file: str) -> SourceMap:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         detail = exc.problem or str(exc)
+        row = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if mark is not None and "\t" in row[: mark.column + 1]:
+            column = row.index("\t") + 1
+            detail = f"a tab at column {column}: YAML indents with spaces, never tabs"
         raise ConfigError([Problem(Location(file, line), f"not valid YAML: {detail}")]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML cannot carry
         line = text.count("\n", 0, exc.position) + 1
@@ -213,6 +218,9 @@ def parse_yaml(text: str, file: str) -> SourceMap:
     except RecursionError:  # only the pure-Python parser recurses; libyaml stops at depth 1000
         raise ConfigError([Problem(Location(file), "not valid YAML: nested too deeply")]) from None
     nodes = [n for n in nodes if n is not None]
+    if not nodes and allow_empty:
+        source.data = {}
+        return source
     if not nodes:
         raise ConfigError([Problem(Location(file, 1), "the file is empty; expected a mapping")])
     if len(nodes) > 1:
@@ -222,13 +230,15 @@ def parse_yaml(text: str, file: str) -> SourceMap:
     data = builder.build(nodes[0], ())
     if builder.problems:
         raise ConfigError(builder.problems)
+    if data is None and allow_empty:  # a document marker and nothing else
+        data = {}
     if not isinstance(data, dict):
         raise ConfigError([Problem(Location(file, 1), "the config must be a mapping of keys")])
     source.data = data
     return source
 
 
-def read_yaml(path: Path, display: str | None = None) -> SourceMap:
+def read_yaml(path: Path, display: str | None = None, allow_empty: bool = False) -> SourceMap:
     """Read and parse ``path``; ``display`` is the name used in messages (default: as given)."""
     name = display or str(path)
     try:
@@ -240,8 +250,18 @@ def read_yaml(path: Path, display: str | None = None) -> SourceMap:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError([Problem(Location(name), f"not UTF-8 text: {exc.reason}")]) from None
-    return parse_yaml(text, name)
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            [
+                Problem(
+                    Location(name, line),
+                    f"not UTF-8 text: byte 0x{raw[exc.start]:02X} at byte offset {exc.start}"
+                    f" (column {column}): {exc.reason}; save the file as UTF-8",
+                )
+            ]
+        ) from None
+    return parse_yaml(text, name, allow_empty)
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -292,6 +312,19 @@ def _looks_like_field(part: str) -> bool:
     return part.isidentifier() and part not in _UNION_TAGS
 
 
+def _with_value(message: str, error: Any) -> str:
+    """``message`` showing the offending value once, cut when long: `` (got 70000)`` added, or
+    a long value the message quotes cut in place."""
+    value = error.get("input")
+    if isinstance(value, dict | list) or value is None:
+        return message
+    whole = repr(value) if isinstance(value, str) else str(value)
+    shown = whole if len(whole) <= 60 else whole[:57] + "..."
+    if whole in message:
+        return message.replace(whole, shown)
+    return f"{message} (got {shown})"
+
+
 def _message(error: Any) -> str:
     msg = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -312,7 +345,7 @@ def _pydantic_problems(exc: pydantic.ValidationError, source: SourceMap) -> list
         elif error["type"] == "missing":
             message = "this key is required"
         else:
-            message = _message(error)
+            message = _with_value(_message(error), error)
         if path in seen:  # a union reports once per member; the first is the closest
             continue
         seen.add(path)

@@ -132,7 +132,7 @@ def load_environment(config: Path, name: str, display: str | None = None) -> Pla
     path = overlay_path(config, name)
     base = read_yaml(config, display)
     overlay_display = str(Path(display).parent / ENVIRONMENTS_DIR / path.name) if display else None
-    overlay = read_yaml(path, overlay_display)
+    overlay = read_yaml(path, overlay_display, allow_empty=True)  # empty: equal to the base
     overlay.data.pop("$schema", None)
     gitops = overlay.data.get("gitops")
     merged = merge(base, overlay)

@@ -165,11 +165,25 @@ def write_tree(
                 os.rename(staging, out_dir)
         except OSError as exc:
             raise OutputDirError(
-                [Problem(Location(str(out_dir)), f"cannot write: {exc}")]
+                [Problem(Location(_as_given(exc, staging, given)), _reason(exc))]
             ) from None
         finally:
             _remove(staging)
     return before
+
+
+def _as_given(exc: OSError, staging: Path, given: Path) -> str:
+    """The path a failed write names, as the user knows it: inside OUT, not the staging tree."""
+    name = exc.filename if isinstance(exc.filename, str) else ""
+    if name.startswith(str(staging)):
+        inner = name[len(str(staging)) :].lstrip("/")
+        return str(given / inner) if inner else str(given)
+    return str(given)
+
+
+def _reason(exc: OSError) -> str:
+    """``cannot write: <what the system says>``, without errno numbers or temporary paths."""
+    return f"cannot write: {(exc.strerror or str(exc)).lower()}"
 
 
 def _temp_prefix(out_dir: Path) -> str:

@@ -109,7 +109,7 @@ def test_all_model_errors_in_one_run(default_text: str, tmp_path: Path) -> None:
         f"platform.yaml:{line_of(text, 'region: europe')}: aws.region: 'europe' is not an AWS"
         " region such as 'eu-north-1'",
         f"platform.yaml:{line_of(text, 'port: 70000')}: components.backend.port: Input should be"
-        " less than or equal to 65535",
+        " less than or equal to 65535 (got 70000)",
         f"platform.yaml:{line_of(text, 'Memcached:1.6')}: components.memcached.image:"
         " 'Memcached:1.6' is not an image reference such as 'registry.example.com/team/app:1.2.3'",
     ]
@@ -219,3 +219,31 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
         load_platform(tmp_path / "nope.yaml", display="nope.yaml")
     assert info.value.lines() == ["nope.yaml: config file not found"]
     assert info.value.exit_code == 2
+
+
+def test_a_long_value_is_shown_cut(tmp_path: Path, default_text: str) -> None:
+    long = "A" * 300
+    text = edit(default_text, "domain: yassinabuelsheikh.store", f"domain: {long}")
+    (error,) = [e for e in errors_of(text, tmp_path) if ": domain: " in e]
+    assert f"'{'A' * 56}..." in error and long not in error
+
+
+def test_a_tab_says_tab(tmp_path: Path) -> None:
+    config = tmp_path / "platform.yaml"
+    config.write_text("name: x\ncomponents:\n\tbackend: {}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_platform(config, display="platform.yaml")
+    assert info.value.lines() == [
+        "platform.yaml:3: not valid YAML: a tab at column 1: YAML indents with spaces, never tabs"
+    ]
+
+
+def test_a_non_utf8_file_gives_line_and_byte_offset(tmp_path: Path) -> None:
+    config = tmp_path / "platform.yaml"
+    config.write_bytes(b"name: x\ndescription: caf\xe9\n")
+    with pytest.raises(ConfigError) as info:
+        load_platform(config, display="platform.yaml")
+    assert info.value.lines() == [
+        "platform.yaml:2: not UTF-8 text: byte 0xE9 at byte offset 24 (column 17): invalid"
+        " continuation byte; save the file as UTF-8"
+    ]

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from helpers import DEFAULT_CONFIG, REPO
 
-from gigrouter.config import parse_yaml
+from gigrouter.config import load_platform, parse_yaml
 from gigrouter.errors import ConfigError, UsageError
 from gigrouter.overlay import environment_names, load_environment, merge
 from gigrouter.pipeline import build_trees, render_to
@@ -55,7 +55,7 @@ def test_overlay_errors_point_at_the_overlay(config_dir: Path) -> None:
         load_environment(config_dir / "platform.yaml", "qa", display="config/platform.yaml")
     assert info.value.lines() == [
         "config/environments/qa.yaml:3: components.backend.replicas: Input should be greater"
-        " than or equal to 0",
+        " than or equal to 0 (got -1)",
         "config/environments/qa.yaml:4: components.backend.replicaz: unknown key 'replicaz'"
         " (did you mean 'replicas'?)",
     ]
@@ -149,3 +149,12 @@ def test_the_example_staging_environment_is_rendered() -> None:
     app = yaml.safe_load((staging / "argocd" / "frontend-app.yaml").read_text())
     assert app["metadata"]["name"] == "staging-frontend"
     assert app["spec"]["destination"] == {"name": "gig-route-staging", "namespace": "frontend"}
+
+
+@pytest.mark.parametrize("text", ["", "# staging: the same platform, for now\n", "---\n"])
+def test_an_empty_overlay_is_an_environment_equal_to_the_base(config_dir: Path, text: str) -> None:
+    write_env(config_dir, "qa", text)
+    env = load_environment(config_dir / "platform.yaml", "qa")
+    base = load_platform(config_dir / "platform.yaml")
+    assert env.model_dump(exclude={"gitops"}) == base.model_dump(exclude={"gitops"})
+    assert env.gitops.path == "/".join(p for p in (base.gitops.path, "environments", "qa") if p)

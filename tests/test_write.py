@@ -88,11 +88,13 @@ def test_failed_write_restores_and_cleans_up(tmp_path: Path) -> None:
     write_tree(RenderedTree({METADATA_FILE: meta("a.yaml"), "a.yaml": "a\n"}), out)
     before = snapshot(out)
     # A file whose parent is a file cannot be written: the write fails midway.
-    with pytest.raises(OutputDirError):
+    with pytest.raises(OutputDirError) as caught:
         write_tree(
             RenderedTree({METADATA_FILE: meta("z", version=2), "z": "f\n", "z/inner.yaml": "x\n"}),
             out,
         )
+    # the message names the path inside OUT, not the staging tree, and no errno
+    assert caught.value.lines() == [f"{out / 'z'}: cannot write: file exists"]
     assert snapshot(out) == before
     assert siblings(tmp_path) == ["out"]
 
