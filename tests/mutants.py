@@ -3,13 +3,14 @@
 For every rule id of `gigrouter validate` it makes two mutants of a temporary copy of the
 package, and one for every cross-key check of the config:
 
-- ``rule-off``: the rule is disabled; its findings are dropped where its module's ``check()``
-  (or, for the core rules, ``load_tree`` / ``_apply_waivers``) hands them back;
+- ``rule-off``: the rule is disabled; its findings are dropped wherever they leave a module:
+  its rule module's ``check()``, and for findings made elsewhere the function FINDING_EXITS
+  names (``load_tree``, ``_apply_waivers``);
 - ``report-off``: every statement that builds a Finding for the rule id (``ctx.finding(...)``,
-  ``Finding(...)`` with the id as an argument, found with ``ast``) is made unreachable; a
-  ``return`` of an optional finding returns None instead, and a helper that always returns one
-  has its call sites made unreachable. For the schema-derived ids these are the statements that
-  turn schema and value errors into findings;
+  ``Finding(...)`` with the id as an argument or in a local variable, found with ``ast``) is
+  made unreachable for that id; a ``return`` of an optional finding returns None instead, and a
+  helper that always returns one has the statements calling it guarded instead. For the
+  schema-derived ids these are the statements that turn schema and value errors into findings;
 - ``check-off``: one cross-key check of the config model is skipped: a ``problems.append(...)``
   or early ``return [...]`` of ``Platform.cross_check``, or a ``raise`` of a validator that
   compares several keys (model validators, field validators reading other fields); one more
@@ -22,8 +23,9 @@ selection, and a deliberately broken copy must fail: together with a check insid
 run that ``gigrouter`` is imported from the copy, this proves the copy is what was tested.
 
 Run: ``.venv/bin/python tests/mutants.py`` (``--list`` shows the mutants, ``--only TEXT`` runs
-the mutants whose description contains TEXT). Exit status 0 only when every mutant is killed and
-every mutation could be applied.
+the mutants whose description contains TEXT, ``--per-site`` adds a ``site-off`` mutant for each
+statement of a rule reported in several places). Exit status 0 only when every mutant is killed
+and every mutation could be applied.
 """
 
 from __future__ import annotations
@@ -609,13 +611,25 @@ def package_files(repo: Path) -> list[str]:
     )
 
 
-def rule_stages(repo: Path, rule: str) -> list[list[str]]:
+def rule_stages(repo: Path, rule: str, wider: bool = False) -> list[list[str]]:
+    """The golden case of ``rule``, then tests/validate; ``wider`` adds every other test file
+    that names the rule id (the CLI's, plan's, the hostile trees')."""
     stages = []
     if (repo / GOLDEN_FINDINGS_TEST).is_file():
         stages.append(
             [GOLDEN_FINDINGS_TEST, "-k", f"test_findings_match_the_golden_files and {rule}"]
         )
     stages.append([RULE_SUITE])
+    if wider:
+        others = sorted(
+            p.relative_to(repo).as_posix()
+            for p in (repo / "tests").rglob("test_*.py")
+            if not p.is_relative_to(repo / RULE_SUITE)
+            and p.name != "test_mutants.py"
+            and f'"{rule}"' in p.read_text(encoding="utf-8")
+        )
+        if others:
+            stages.append(others)
     return stages
 
 
@@ -639,11 +653,11 @@ def rule_registry() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def rule_mutants(
-    repo: Path, rule: str, owner: str | None, sources: dict[str, str]
+    repo: Path, rule: str, owner: str | None, sources: dict[str, str], per_site: bool = False
 ) -> tuple[list[Mutant], list[str]]:
     """The rule-off and report-off mutants of ``rule`` (and the errors of those not made)."""
     mutants: list[Mutant] = []
-    stages = rule_stages(repo, rule)
+    stages = rule_stages(repo, rule, wider=per_site)
     by_file: dict[str, list[Site]] = {}
     try:
         for file, source in sources.items():
@@ -691,9 +705,9 @@ def rule_mutants(
     except MutationError as exc:
         errors.append(f"rule-off {rule}: {exc}")
     # report-off: every statement reporting it made unreachable
+    count = sum(len(s) for s in by_file.values())
     try:
         files = {f: guard_sites(sources[f], sites, rule) for f, sites in by_file.items()}
-        count = sum(len(s) for s in by_file.values())
         at = "; ".join(
             f"{f}:{', '.join(str(s.line) for s in sites)}" for f, sites in sorted(by_file.items())
         )
@@ -709,6 +723,20 @@ def rule_mutants(
         )
     except MutationError as exc:
         errors.append(f"report-off {rule}: {exc}")
+    # site-off (only with --per-site): each of several statements alone
+    if per_site and count > 1:
+        for file, sites in sorted(by_file.items()):
+            for site in sites:
+                mutants.append(
+                    Mutant(
+                        "site-off",
+                        rule,
+                        "this one statement reporting its Finding made unreachable",
+                        f"{file}:{site.line}",
+                        {file: guard_sites(sources[file], [site], rule)},
+                        stages,
+                    )
+                )
     return mutants, errors
 
 
@@ -743,14 +771,19 @@ def check_mutants(sources: dict[str, str]) -> tuple[list[Mutant], list[str]]:
     return mutants, errors
 
 
-def make_plan(package_root: Path = REPO, tests_root: Path | None = None) -> Plan:
+def make_plan(
+    package_root: Path = REPO, tests_root: Path | None = None, per_site: bool = False
+) -> Plan:
     """Every mutant of the package under ``package_root``, with the test selections that exist
-    under ``tests_root`` (default: the same directory)."""
+    under ``tests_root`` (default: the same directory); with ``per_site``, also one mutant for
+    each statement of a rule reported by several."""
     sources = {f: _read(package_root, f) for f in package_files(package_root)}
     owners, core = rule_registry()
     plan = Plan()
     for rule in sorted({*owners, *core}):
-        mutants, errors = rule_mutants(tests_root or package_root, rule, owners.get(rule), sources)
+        mutants, errors = rule_mutants(
+            tests_root or package_root, rule, owners.get(rule), sources, per_site
+        )
         plan.mutants.extend(mutants)
         plan.errors.extend(errors)
     mutants, errors = check_mutants(sources)
@@ -935,8 +968,9 @@ def _all_selections(repo: Path, mutants: Sequence[Mutant]) -> list[str]:
     paths: list[str] = []
     for mutant in mutants:
         for stage in mutant.stages:
-            if stage[0] not in paths and (repo / stage[0]).exists():
-                paths.append(stage[0])
+            for arg in stage:
+                if arg not in paths and arg.startswith("tests/") and (repo / arg).exists():
+                    paths.append(arg)
     # a file inside a selected directory runs with it
     return [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths)]
 
@@ -949,6 +983,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--keep", action="store_true", help="keep the mutated copies")
     parser.add_argument("--verbose", "-v", action="store_true", help="a line per mutant")
+    parser.add_argument(
+        "--per-site",
+        action="store_true",
+        help="also switch off each statement of a rule reported in several places, one at a time",
+    )
     parser.add_argument(
         "--skip-baseline",
         action="store_true",
@@ -967,7 +1006,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not Path(gigrouter.__file__).resolve().is_relative_to(ws.pristine.resolve()):
             print(f"mutants: gigrouter imported from {gigrouter.__file__}, not the snapshot")
             return 2
-        plan = make_plan(ws.pristine, ws.mirror)
+        plan = make_plan(ws.pristine, ws.mirror, args.per_site)
         mutants = [
             m for m in plan.mutants if not args.only or any(o in m.describe() for o in args.only)
         ]

@@ -108,6 +108,24 @@ def test_a_rule_without_an_emission_site_is_a_failure() -> None:
     assert "no statement builds a Finding for 'no-such-rule'" in errors[1]
 
 
+def test_per_site_mutants_switch_off_one_statement_each() -> None:
+    file = "gigrouter/validate/rules/security.py"
+    sources = {file: (REPO / file).read_text(encoding="utf-8")}
+    sites = finding_sites(sources[file], file, "privileged")
+    assert len(sites) == 2
+    mutants, errors = rule_mutants(REPO, "privileged", file, sources, per_site=True)
+    assert errors == []
+    singles = [m for m in mutants if m.kind == "site-off"]
+    assert [m.where for m in singles] == [f"{file}:{s.line}" for s in sites]
+    for m in singles:
+        guarded = m.files[file].count("!= 'privileged':")
+        assert guarded == 1, f"{m.where}: {guarded} statements guarded"
+    assert [m.kind for m in rule_mutants(REPO, "privileged", file, sources)[0]] == [
+        "rule-off",
+        "report-off",
+    ]
+
+
 # --- report-off on synthetic modules ------------------------------------------------------
 
 SYNTHETIC = """
