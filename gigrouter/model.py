@@ -119,9 +119,11 @@ class Alb(Strict):
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     target_type: Literal["ip", "instance"] = "ip"
     listen_ports: list[dict[Literal["HTTP", "HTTPS"], Port]] = Field(
-        default_factory=lambda: [{"HTTP": 80}, {"HTTPS": 443}]  # type: ignore[arg-type]
+        default_factory=lambda: [{"HTTP": 80}, {"HTTPS": 443}],  # type: ignore[arg-type]
+        min_length=1,
     )
-    ssl_redirect: Port | None = 443
+    # Checked even when left out: the default redirect needs an HTTPS listener on 443.
+    ssl_redirect: Port | None = Field(default=443, validate_default=True)
 
     @field_validator("group_name")
     @classmethod
@@ -141,7 +143,9 @@ class Alb(Strict):
     @field_validator("ssl_redirect")
     @classmethod
     def _redirect_target_listened(cls, value: int | None, info: ValidationInfo) -> int | None:
-        listen = info.data.get("listen_ports") or []
+        if "listen_ports" not in info.data:
+            return value  # listen_ports itself is wrong, and reported
+        listen = info.data["listen_ports"]
         https = [p for item in listen for k, p in item.items() if k == "HTTPS"]
         if value is not None and value not in https:
             raise ValueError(
@@ -599,7 +603,7 @@ class ExternalSecretSpec(Strict):
 class MigrationJob(Strict):
     """The database migration, run as an Argo CD Sync hook with the backend's image."""
 
-    name: DnsSubdomain
+    name: DnsLabel = Field(description="Also its container's name and its pods' app label")
     command: list[Text]
     backoff_limit: Annotated[int, Field(ge=0)] = 3
     wave: Wave | None = None
@@ -735,6 +739,55 @@ class Components(Strict):
     logging: Logging | None = None
     observability: Observability | None = None
     services: Services | None = None
+
+    def objects(self, component: str) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        """The named objects ``component``'s manifests hold, as (kind, name, key path of the
+        name), so that names meeting in one namespace are found before anything renders."""
+        out: list[tuple[str, str, tuple[str | int, ...]]] = []
+        at: tuple[str | int, ...] = ("components", component)
+
+        def workload(w: Workload, path: tuple[str | int, ...]) -> None:
+            out.append(("Deployment", w.name, (*path, "name")))
+            out.append(("Service", w.service.name, (*path, "service", "name")))
+            if w.ingress is not None:
+                out.append(("Ingress", w.ingress.name, (*path, "ingress", "name")))
+
+        b, lg, s = self.backend, self.logging, self.services
+        if component == "backend" and b is not None:
+            if b.create_service_account and b.service_account:
+                out.append(("ServiceAccount", b.service_account, (*at, "service_account")))
+            out.append(("ConfigMap", b.config_map.name, (*at, "config_map", "name")))
+            out.append(("SecretStore", b.secret_store.name, (*at, "secret_store", "name")))
+            out.append(("ExternalSecret", b.external_secret.name, (*at, "external_secret", "name")))
+            out.append(("Job", b.migration.name, (*at, "migration", "name")))
+            workload(b, at)
+            workload(b.redis, (*at, "redis"))
+        elif component in ("frontend", "memcached"):
+            w = self.frontend if component == "frontend" else self.memcached
+            if w is not None:
+                workload(w, at)
+            policy_of = self.memcached if component == "memcached" else None
+            if policy_of is not None and policy_of.network_policy is not None:
+                policy = policy_of.network_policy
+                out.append(("NetworkPolicy", policy.name, (*at, "network_policy", "name")))
+        elif component == "logging" and lg is not None:
+            workload(lg.elasticsearch, (*at, "elasticsearch"))
+            workload(lg.kibana, (*at, "kibana"))
+            fb = (*at, "fluent_bit", "name")
+            out.append(("DaemonSet", lg.fluent_bit.name, fb))
+            out.append(("ConfigMap", f"{lg.fluent_bit.name}-config", fb))
+            out.append(("Ingress", lg.ingress.name, (*at, "ingress", "name")))
+        elif component == "services" and s is not None:
+            if s.secret_store is not None:
+                out.append(("SecretStore", s.secret_store.name, (*at, "secret_store", "name")))
+            for i, item in enumerate(s.items):
+                path = (*at, "items", i)
+                workload(item, path)
+                if item.config:
+                    out.append(("ConfigMap", f"{item.name}-config", (*path, "name")))
+                if item.secrets:
+                    out.append(("ExternalSecret", f"{item.name}-secrets", (*path, "name")))
+        return out
 
 
 class External(Strict):
@@ -902,6 +955,7 @@ class Platform(Strict):
                 )
         if problems:
             return problems
+        problems.extend(self._check_object_names())
         problems.extend(self._check_externals())
         return problems
 
@@ -930,6 +984,24 @@ class Platform(Strict):
                 if found:
                     return found
         return []
+
+    def _check_object_names(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Two rendered objects of one kind and namespace must not share a name: Argo CD would
+        apply both, and one would overwrite the other."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        first: dict[tuple[str, str, str], tuple[str | int, ...]] = {}
+        for app in self.active_applications():
+            if app.manifests is None:
+                continue
+            for kind, name, path in self.components.objects(app.manifests):
+                key = (kind, app.namespace, name)
+                if key in first:
+                    where = _dotted(first[key])
+                    problems.append(
+                        (path, f"{kind} {app.namespace}/{name} is also rendered from {where}")
+                    )
+                first.setdefault(key, path)
+        return problems
 
     def _check_externals(self) -> list[tuple[tuple[str | int, ...], str]]:
         problems: list[tuple[tuple[str | int, ...], str]] = []
@@ -982,6 +1054,15 @@ class Platform(Strict):
             ):
                 return app.namespace
         return ""
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """``("components", "services", "items", 0, "name")`` as
+    ``components.services.items[0].name``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 def _did_you_mean(value: str, options: set[str]) -> str:
