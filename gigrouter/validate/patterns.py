@@ -18,7 +18,27 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, Protocol
 
-import re2  # type: ignore[import-untyped]
+from gigrouter.errors import GigrouterError
+
+
+class MissingRe2Error(GigrouterError):
+    """google-re2 is not installed: schema patterns cannot run safely (exit 2, not a fallback
+    to backtracking ``re``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "gigrouter runs schema patterns on RE2 and needs the google-re2 package"
+            " (pip install google-re2)"
+        )
+
+
+@cache
+def _re2() -> Any:
+    try:
+        import re2  # type: ignore[import-untyped]
+    except ImportError:
+        raise MissingRe2Error() from None
+    return re2
 
 
 class Pattern(Protocol):
@@ -30,7 +50,7 @@ class PatternError(ValueError):
 
 
 def _options() -> Any:
-    options = re2.Options()
+    options = _re2().Options()
     options.log_errors = False  # RE2 would print every failed compile to stderr
     return options
 
@@ -38,6 +58,7 @@ def _options() -> Any:
 @cache
 def compile_re2(pattern: str) -> Pattern:
     """``pattern`` compiled by RE2; :class:`PatternError` when RE2 rejects it."""
+    re2 = _re2()
     try:
         compiled: Pattern = re2.compile(pattern, options=_options())
     except re2.error as exc:

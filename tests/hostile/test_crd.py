@@ -4,6 +4,7 @@ never a traceback; schema patterns run on RE2, so a backtracking pattern cannot 
 from __future__ import annotations
 
 import copy
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from gigrouter.errors import ConfigError
+from gigrouter.validate import patterns
 from gigrouter.validate.context import Options
 from gigrouter.validate.crd import load_crds
 from gigrouter.validate.runner import validate_path
@@ -192,3 +194,15 @@ def test_a_backtracking_pattern_runs_in_linear_time(tmp_path: Path) -> None:
     assert finding.message == f'spec.code: "{EVIL}" does not match the pattern ^(a+)+$'
     run = gigrouter("validate", tree, "--crd", crd)
     assert_clean_failure(run, 1, "custom-schema", "does not match the pattern")
+
+
+def test_without_re2_patterns_are_a_usage_error_not_a_backtracking_fallback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "re2", None)  # import re2 raises ImportError
+    patterns._re2.cache_clear()
+    try:
+        with pytest.raises(patterns.MissingRe2Error, match="google-re2"):
+            patterns.compile_trusted("^only-in-this-test$")
+    finally:
+        patterns._re2.cache_clear()
