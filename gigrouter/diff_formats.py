@@ -258,7 +258,8 @@ def to_markdown(diff: Diff, max_bytes: int = MAX_BYTES, show_noise: bool = False
         raise ValueError(f"--max-bytes must be at least {MIN_BYTES}")
     head = "### gigrouter diff\n\n"
     if diff.clean:
-        return [head + f"No changes: `{diff.before}` equals {diff.after}.\n"]
+        mark = PART_MARK.format(i=1, n=1)
+        return [f"{mark}\n{head}No changes: `{diff.before}` equals {diff.after}.\n"]
     shown, hidden = (diff, 0) if show_noise else _quiet(diff)
     apps = sorted({r.application for r in shown.resources if r.application})
     intro = f"`{diff.before}` → {diff.after}: **{summary(shown)}**."

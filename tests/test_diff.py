@@ -342,7 +342,8 @@ def test_markdown_and_text_golden(project: Path, update_golden: bool) -> None:
 def test_markdown_without_changes(project: Path) -> None:
     parts = diff_formats.to_markdown(diff_config(CONFIG, OUT))
     assert parts == [
-        "### gigrouter diff\n\nNo changes: `out` equals a fresh render of config/platform.yaml.\n"
+        "<!-- gigrouter-diff part 1 of 1 -->\n### gigrouter diff\n\n"
+        "No changes: `out` equals a fresh render of config/platform.yaml.\n"
     ]
 
 

@@ -4,8 +4,13 @@ outside gigrouter and git (pip, docker, aws, python3 -m venv, sleep)."""
 
 from __future__ import annotations
 
+import http.server
+import json
 import re
 import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +21,85 @@ from helpers import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "gitops.yml"
 JENKINSFILE = REPO / "Jenkinsfile"
-EXPRESSIONS = {"${{ secrets.GITOPS_TOKEN || github.token }}": "test-token"}
+EXPRESSIONS = {
+    "${{ secrets.GITOPS_TOKEN || github.token }}": "test-token",
+    "${{ github.token }}": "pr-token",
+    "${{ github.event.pull_request.number }}": "7",
+    "${{ github.base_ref }}": "main",
+}
+COMMENTER = REPO / ".github" / "scripts" / "comment_diff.py"
+
+
+class FakeGitHub:
+    """The issue-comment endpoints of GitHub's REST API on loopback, two comments a page."""
+
+    def __init__(self) -> None:
+        self.comments: dict[int, str] = {}  # id -> body, on issue 7 of acme/platform
+        self.calls: list[str] = []
+        self.next_id = 100
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *_: object) -> None:
+                pass
+
+            def reply(self, status: int, data: object = None, link: str = "") -> None:
+                raw = json.dumps(data).encode() if data is not None else b""
+                self.send_response(status)
+                if link:
+                    self.send_header("Link", link)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def body(self) -> str:
+                length = int(self.headers.get("Content-Length", 0))
+                return str(json.loads(self.rfile.read(length))["body"])
+
+            def handle_call(self) -> None:
+                assert self.headers["Authorization"] == "Bearer pr-token"
+                path, _, query = self.path.partition("?")
+                fake.calls.append(f"{self.command} {path}")
+                listing = "/repos/acme/platform/issues/7/comments"
+                if self.command == "GET" and path == listing:
+                    page = int(dict(q.split("=") for q in query.split("&")).get("page", 1))
+                    ids = sorted(fake.comments)
+                    chunk = ids[(page - 1) * 2 : page * 2]
+                    more = len(ids) > page * 2
+                    link = f'<http://{self.headers["Host"]}{listing}?page={page + 1}>; rel="next"'
+                    rows = [{"id": i, "body": fake.comments[i]} for i in chunk]
+                    self.reply(200, rows, link if more else "")
+                elif self.command == "POST" and path == listing:
+                    fake.next_id += 1
+                    fake.comments[fake.next_id] = self.body()
+                    self.reply(201, {"id": fake.next_id})
+                elif path.startswith("/repos/acme/platform/issues/comments/"):
+                    number = int(path.rsplit("/", 1)[1])
+                    if self.command == "PATCH":
+                        fake.comments[number] = self.body()
+                        self.reply(200, {"id": number})
+                    else:
+                        del fake.comments[number]
+                        self.reply(204)
+                else:
+                    self.reply(404, {"message": "Not Found"})
+
+            do_GET = do_POST = do_PATCH = do_DELETE = handle_call
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def env(self) -> dict[str, str]:
+        return {"GITHUB_API_URL": self.url, "GITHUB_REPOSITORY": "acme/platform"}
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +110,7 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fake_bin(tmp_path: Path, gigrouter_exe: str) -> Path:
     """pip, docker, aws and sleep that only log; python3 -m venv that makes a venv whose pip
-    does nothing and whose gigrouter is the real one; gigrouter itself, with a hook that runs
+    does nothing and whose gigrouter is the real one (any other python3 call is the real one); gigrouter itself, with a hook that runs
     $BEFORE_FIRST_RENDER once, before the first `gigrouter render`."""
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
@@ -37,7 +120,7 @@ def fake_bin(tmp_path: Path, gigrouter_exe: str) -> Path:
         "aws": 'echo "aws $*" >> "$FAKE_LOG"\necho not-a-password\n',
         "sleep": 'echo "sleep $*" >> "$FAKE_LOG"\n',
         "python3": (
-            '[ "$1 $2" = "-m venv" ] || exit 97\n'
+            f'[ "$1 $2" = "-m venv" ] || exec "{sys.executable}" "$@"\n'
             'mkdir -p "$3/bin"\n'
             f'cp "{bin_dir}/pip" "$3/bin/pip"\n'
             f'printf \'#!/bin/sh\\nexec "{bin_dir}/gigrouter" "$@"\\n\' > "$3/bin/gigrouter"\n'
@@ -89,6 +172,9 @@ def config_repo(tmp_path: Path, gitops: Path, gigrouter_exe: str) -> tuple[Path,
     git(tmp_path, "clone", "-q", f"file://{bare}", str(checkout))
     (checkout / "config").mkdir()
     (checkout / "config" / "platform.yaml").write_text(config_text(gitops))
+    scripts = checkout / ".github" / "scripts"  # the workflow's script, as the repo carries it
+    scripts.mkdir(parents=True)
+    (scripts / COMMENTER.name).write_text(COMMENTER.read_text())
     done = subprocess.run([gigrouter_exe, "render"], cwd=checkout, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     git(checkout, "add", "-A")
@@ -153,32 +239,48 @@ def test_the_workflow_checks_pull_requests_and_publishes_main() -> None:
     check, publish = workflow["jobs"]["check"], workflow["jobs"]["publish"]
     assert check["if"] == "github.event_name == 'pull_request'"
     assert publish["if"] == "github.event_name == 'push'"
-    assert [s for s, _ in run_steps(check)][1:] == [
+    assert [s for s, _ in run_steps(check)][1:3] == [
         "gigrouter render --check",
         "gigrouter validate out --format github",
     ]
+    assert check["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert publish["concurrency"] == {"group": "gigrouter-publish", "cancel-in-progress": False}
     checkout = next(s for s in publish["steps"] if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
     assert run_steps(publish)[-1][0].splitlines()[-1] == "gigrouter publish"
 
 
-def test_the_workflow_steps_run(tmp_path: Path, fake_bin: Path, gigrouter_exe: str) -> None:
-    env = environment(tmp_path, fake_bin)
+def test_the_workflow_steps_run(
+    tmp_path: Path, fake_bin: Path, gigrouter_exe: str, github: FakeGitHub
+) -> None:
+    env = environment(tmp_path, fake_bin, RUNNER_TEMP=str(tmp_path), **github.env())
     gitops = tmp_path / "gitops.git"
     git(tmp_path, "init", "-q", "--bare", str(gitops), env=env)
     _, checkout = config_repo(tmp_path, gitops, gigrouter_exe)
     jobs = load_workflow()["jobs"]
 
-    # A pull request whose out/ is fresh passes; one that forgot to render fails the check.
+    # A pull request whose out/ is fresh passes, and says in a comment that nothing changed.
     results = run_job(jobs["check"], checkout, env)
-    assert [r.returncode for r in results] == [0, 0, 0], results[-1].stderr
+    assert [r.returncode for r in results] == [0, 0, 0, 0], results[-1].stderr
     assert "up to date" in results[1].stdout
+    assert results[3].stdout == "posted part 1 of 1\n"
+    ((first, body),) = github.comments.items()
+    assert body.startswith("<!-- gigrouter-diff part 1 of 1 -->\n### gigrouter diff\n\nNo changes")
+    # One that forgot to render fails the check, and posts nothing.
     config = checkout / "config" / "platform.yaml"
     config.write_text(with_replicas(config.read_text(), 4))
     results = run_job(jobs["check"], checkout, env)
     assert [r.returncode for r in results] == [0, 1]
     assert "differs from a fresh render" in results[1].stdout
+    # Rendered and pushed again: the same comment now shows the change (updated, not added).
+    assert (
+        subprocess.run([gigrouter_exe, "render"], cwd=checkout, capture_output=True).returncode == 0
+    )
+    results = run_job(jobs["check"], checkout, env)
+    assert [r.returncode for r in results] == [0, 0, 0, 0], results[-1].stderr
+    assert results[3].stdout == "updated part 1 of 1\n"
+    assert list(github.comments) == [first]
+    assert "| changed | `Deployment web/shop` |" in github.comments[first]
     git(checkout, "checkout", "-q", "--", ".")
 
     # A push to main publishes the render of the pushed commit.
@@ -274,6 +376,8 @@ def test_the_jenkinsfile_commits_config_and_out_together_and_retries(
         in log
     )
     assert "push rejected (attempt 1 of 5)" in results[1].stdout
+    # gigrouter is installed once, outside the retry loop
+    assert log.count("pip install --quiet .") == 1
 
     # One deploy commit on top of the rival's, holding the config and out/ together.
     history = git(bare, "log", "--format=%H %P|%s", "main").splitlines()
@@ -323,3 +427,42 @@ def test_the_readme_shows_the_exact_commands() -> None:
         for script, _ in run_steps(job):
             for command in script.splitlines():
                 assert f"`{command}`" in section, command
+
+
+def _comment(diff: Path, github: FakeGitHub) -> subprocess.CompletedProcess[str]:
+    env = {**git_env(diff.parent / "home"), **github.env(), "GITHUB_TOKEN": "pr-token"}
+    env["PR_NUMBER"] = "7"
+    return subprocess.run(
+        ["python3", str(COMMENTER), str(diff)], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_comment_script_updates_adds_and_deletes_parts(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    github.comments[1] = "a reviewer's own comment"
+    diff = tmp_path / "diff.md"
+    three = "".join(f"<!-- gigrouter-diff part {i} of 3 -->\n### part {i}\n" for i in (1, 2, 3))
+    diff.write_text(three)
+    done = _comment(diff, github)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"posted part {i} of 3" for i in (1, 2, 3)]
+    ours = sorted(i for i in github.comments if i != 1)
+    assert [github.comments[i].splitlines()[1] for i in ours] == [
+        "### part 1",
+        "### part 2",
+        "### part 3",
+    ]
+    # A later push needs one part: the first is updated, the other two deleted, the listing
+    # read across pages (two comments a page here), the reviewer's comment untouched.
+    diff.write_text("<!-- gigrouter-diff part 1 of 1 -->\n### smaller now\n")
+    done = _comment(diff, github)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "updated part 1 of 1",
+        "deleted part 2, no longer needed",
+        "deleted part 3, no longer needed",
+    ]
+    assert github.comments == {1: "a reviewer's own comment", ours[0]: diff.read_text()}
+    assert any("page=2" in call or call.startswith("GET") for call in github.calls)
+    assert sum(1 for c in github.calls if c.startswith("GET")) >= 2
