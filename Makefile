@@ -25,8 +25,17 @@ define install
 	  $(PIP) install --no-index --find-links $(WHEELS) --no-compile -r $(1) $(2); }
 endef
 
-$(RUNTIME_STAMP): pyproject.toml requirements/runtime.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# The venv gets pip from the pip wheel that ships with $(PYTHON), not byte-compiled and without
+# setuptools: plain `python -m venv` compiles both, a third of a bootstrap. Plain venv when that
+# wheel is not where CPython keeps it (Debian's python3-venv keeps it elsewhere).
+PIP_WHEEL = $(shell $(PYTHON) -c 'import ensurepip, glob, os; print(*glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))[-1:])' 2>/dev/null)
+
+$(BIN)/python:
+	$(if $(PIP_WHEEL),$(PYTHON) -m venv --without-pip $(VENV) && \
+	  $(BIN)/python $(PIP_WHEEL)/pip install --quiet --no-index --no-compile $(PIP_WHEEL),\
+	  $(PYTHON) -m venv $(VENV))
+
+$(RUNTIME_STAMP): pyproject.toml requirements/runtime.txt | $(BIN)/python
 	$(call install,requirements/runtime.txt,-e .)
 	@touch $@
 
