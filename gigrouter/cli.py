@@ -548,11 +548,31 @@ def set_image(
             metavar="NAME",
         ),
     ] = None,
+    output: Annotated[
+        RenderFormat,
+        typer.Option("--output", "-o", help="Output format: text|json.", metavar="FORMAT"),
+    ] = RenderFormat.text,
 ) -> None:
     """Set one component's image in the config, changing only that line."""
     from gigrouter.setimage import set_image as run_set_image
 
     result = run_set_image(config, component, image_or_tag, env=env)
+    if output is RenderFormat.json:
+        typer.echo(
+            _json(
+                {
+                    "file": str(result.file or config),
+                    "line": result.line,
+                    "keyPath": result.key_path,
+                    "old": result.old,
+                    "new": result.new,
+                    "changed": result.changed,
+                    "added": result.added,
+                }
+            ),
+            nl=False,
+        )
+        return
     where = f"{result.file or config}:{result.line}: {result.key_path}"
     if result.added:
         _say(ctx, f"{where}: {result.old} → {result.new} (added to the overlay)")

@@ -286,3 +286,13 @@ def test_noise_is_hidden_unless_asked() -> None:
     assert "4 noise changes (chart labels, checksums) not shown" in quiet
     (loud,) = diff_formats.to_markdown(diff, show_noise=True)
     assert "a/n.yaml" in loud and "noise" not in loud
+
+
+def test_set_image_json(project: Path) -> None:
+    result = invoke("set-image", "frontend", "9.9.9", "-o", "json", cwd=project)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["changed"] is True and data["new"].endswith(":9.9.9")
+    assert data["keyPath"] == "components.frontend.image"
+    text = (project / "config" / "platform.yaml").read_text().splitlines()
+    assert data["new"] in text[data["line"] - 1]
