@@ -8,8 +8,9 @@ package, and one for every cross-key check of the config:
   names (``load_tree``, ``_apply_waivers``);
 - ``report-off``: every statement that builds a Finding for the rule id (``ctx.finding(...)``,
   ``Finding(...)`` with the id as an argument or in a local variable, found with ``ast``) is
-  made unreachable for that id; a ``return`` of an optional finding returns None instead, and a
-  helper that always returns one has the statements calling it guarded instead. For the
+  made unreachable for that id (``S`` becomes ``if <id> != 'N': S``, an edit of the text, so
+  every other line stays as it was); a ``return`` of an optional finding returns None instead,
+  and a helper that always returns one has the statements calling it guarded instead. For the
   schema-derived ids these are the statements that turn schema and value errors into findings;
 - ``check-off``: one cross-key check of the config model is skipped: a ``problems.append(...)``
   or early ``return [...]`` of ``Platform.cross_check``, or a ``raise`` of a validator that
@@ -33,6 +34,7 @@ from __future__ import annotations
 import argparse
 import ast
 import functools
+import itertools
 import os
 import re
 import shutil
@@ -109,6 +111,7 @@ class Site:
     returns_none: bool  # a `return <finding>` that becomes `return None` when guarded
     # the helper call whose finding decides, kept in FINDING_VAR (line, col, end line, end col)
     call: tuple[int, int, int, int] | None = None
+    end_col: int = 0
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -124,6 +127,18 @@ def _parsed(source: str) -> ast.Module:
 @functools.cache
 def _parents_in(source: str) -> dict[ast.AST, ast.AST]:
     return _parents(_parsed(source))
+
+
+@functools.cache
+def _calls_in(source: str) -> dict[str, list[ast.Call]]:
+    """The calls of ``source`` by the name of the function called."""
+    calls: dict[str, list[ast.Call]] = {}
+    for node in ast.walk(_parsed(source)):
+        if isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            if name is not None:
+                calls.setdefault(name, []).append(node)
+    return calls
 
 
 def _call_name(func: ast.expr) -> str | None:
@@ -167,8 +182,13 @@ def _is_generator(func: FunctionNode) -> bool:
 
 def _names_rule(func: FunctionNode | None, name: str, rule: str) -> bool:
     """Whether a local ``name`` of ``func`` is assigned an expression holding the id ``rule``."""
-    if func is None:
-        return False
+    return func is not None and rule in _assigned_strings(func).get(name, set())
+
+
+@functools.cache
+def _assigned_strings(func: FunctionNode) -> dict[str, set[str]]:
+    """For each local name of ``func``, the string constants in the values assigned to it."""
+    out: dict[str, set[str]] = {}
     for node in _own_nodes(func):
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -176,11 +196,13 @@ def _names_rule(func: FunctionNode | None, name: str, rule: str) -> bool:
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign):
             targets, value = [node.target], node.value
-        if value is None or not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+        if value is None:
             continue
-        if any(isinstance(c, ast.Constant) and c.value == rule for c in ast.walk(value)):
-            return True
-    return False
+        strings = {c.value for c in ast.walk(value) if isinstance(c, ast.Constant)}
+        for target in targets:
+            if isinstance(target, ast.Name):
+                out.setdefault(target.id, set()).update(v for v in strings if isinstance(v, str))
+    return out
 
 
 def _rule_argument(call: ast.Call, func: FunctionNode | None, rule: str) -> ast.expr | None:
@@ -210,13 +232,13 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
     constant those statements are guarded by it; when the helper computes the id, they keep
     the helper's finding in ``_mutant_finding`` and report it only when its id is not ``rule``.
     """
-    tree = _parsed(source)
     parents = _parents_in(source)
+    by_name = _calls_in(source)
     sites: list[Site] = []
     # (call, the expression holding its id, or None when the call's own finding decides)
     calls: list[tuple[ast.Call, ast.expr | None]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _call_name(node.func) in FINDING_CALLS:
+    for name in FINDING_CALLS:
+        for node in by_name.get(name, []):
             func = _enclosing(node, parents, (ast.FunctionDef, ast.AsyncFunctionDef))
             assert func is None or isinstance(func, FunctionNode)
             arg = _rule_argument(node, func, rule)
@@ -244,11 +266,7 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
                     if func.name in helpers_done:
                         continue
                     helpers_done.add(func.name)
-                    callers = [
-                        n
-                        for n in ast.walk(tree)
-                        if isinstance(n, ast.Call) and _call_name(n.func) == func.name
-                    ]
+                    callers = by_name.get(func.name, [])
                     if not callers:
                         raise MutationError(f"{where}: nothing in {file} calls {func.name}()")
                     constant = isinstance(arg, ast.Constant)
@@ -275,6 +293,7 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
                 rule_expr,
                 returns_none,
                 position,
+                stmt.end_col_offset or 0,
             )
         )
     keys = [s.key for s in sites]
@@ -283,76 +302,81 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
     return sorted(set(sites), key=lambda s: s.key)
 
 
-def _position(node: ast.AST) -> tuple[int, int, int, int] | None:
-    if not isinstance(node, ast.expr):
-        return None
-    return (node.lineno, node.col_offset, node.end_lineno or 0, node.end_col_offset or 0)
+@functools.cache
+def _line_starts(data: bytes) -> list[int]:
+    starts, at = [0], data.find(b"\n")
+    while at != -1:
+        starts.append(at + 1)
+        at = data.find(b"\n", at + 1)
+    return starts
 
 
-class _Take(ast.NodeTransformer):
-    """Replace the expression at ``position`` by the name ``FINDING_VAR``, keeping it."""
+class _Text:
+    """Edits of a source by position (``ast`` columns are UTF-8 byte offsets), so everything
+    but the mutated statements keeps its text and its line."""
 
-    def __init__(self, position: tuple[int, int, int, int]) -> None:
-        self.position = position
-        self.taken: ast.expr | None = None
+    def __init__(self, source: str, file: str) -> None:
+        self.data = source.encode("utf-8")
+        self.file = file
+        self.starts = _line_starts(self.data)
+        self.edits: list[tuple[int, int, str]] = []
 
-    def visit(self, node: ast.AST) -> ast.AST:
-        if self.taken is None and _position(node) == self.position:
-            assert isinstance(node, ast.expr)
-            self.taken = node
-            return ast.copy_location(ast.Name(FINDING_VAR, ast.Load()), node)
-        visited: ast.AST = super().visit(node)
-        return visited
+    def offset(self, line: int, col: int) -> int:
+        return self.starts[line - 1] + col
+
+    def statement_start(self, line: int, col: int) -> tuple[int, str]:
+        """The offset of a statement that begins its line, and its indentation."""
+        begin, start = self.starts[line - 1], self.offset(line, col)
+        indent = self.data[begin:start].decode("utf-8")
+        if indent.strip():
+            raise MutationError(f"{self.file}:{line}: the statement does not begin its line")
+        return start, indent
+
+    def after_statement(self, line: int, col: int) -> int:
+        """The offset of the line after a statement that ends its line (a comment may follow)."""
+        end = self.offset(line, col)
+        following = self.starts[line] if line < len(self.starts) else len(self.data)
+        rest = self.data[end:following].decode("utf-8").strip()
+        if rest and not rest.startswith("#"):
+            raise MutationError(f"{self.file}:{line}: the statement does not end its line")
+        return following
+
+    def text(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8")
+
+    def edit(self, start: int, end: int, replacement: str) -> None:
+        self.edits.append((start, end, replacement))
+
+    def result(self) -> str:
+        ordered = sorted(self.edits, key=lambda e: (e[0], e[1]))
+        for (_, end, _), (start, _, _) in itertools.pairwise(ordered):
+            if end > start:
+                raise MutationError(f"{self.file}: two mutations overlap")
+        data = self.data
+        for start, end, replacement in reversed(ordered):
+            data = data[:start] + replacement.encode("utf-8") + data[end:]
+        return data.decode("utf-8")  # tests/test_mutants.py compiles every mutant
 
 
-class _Guard(ast.NodeTransformer):
-    """Wrap the statements at ``sites`` in ``if <rule expr> != <rule>:``."""
-
-    def __init__(self, sites: Sequence[Site], rule: str) -> None:
-        self.sites = {s.key: s for s in sites}
-        self.rule = rule
-        self.done: set[tuple[int, int, int]] = set()
-
-    def generic_visit(self, node: ast.AST) -> ast.AST | list[ast.stmt]:  # type: ignore[override]
-        node = super().generic_visit(node)
-        if not isinstance(node, ast.stmt):
-            return node
-        key = (node.lineno, node.col_offset, node.end_lineno or node.lineno)
-        site = self.sites.get(key)
-        if site is None:
-            return node
-        self.done.add(key)
-        before: list[ast.stmt] = []
+def guard_sites(source: str, sites: Sequence[Site], rule: str, file: str = "") -> str:
+    """``source`` with every site's statement unreachable for ``rule``: ``S`` becomes
+    ``if <rule expr> != '<rule>': S`` (``else: return None`` for an optional return; with the
+    helper's finding first kept in ``_mutant_finding`` when the helper decides its id)."""
+    text = _Text(source, file or (sites[0].file if sites else "?"))
+    for site in sites:
+        start, indent = text.statement_start(site.line, site.col)
+        prefix = ""
         if site.call is not None:
-            take = _Take(site.call)
-            node = take.visit(node)
-            if take.taken is None:
-                raise MutationError(f"{site.file}:{site.line}: the call to guard is not there")
-            before.append(
-                ast.copy_location(
-                    ast.Assign(targets=[ast.Name(FINDING_VAR, ast.Store())], value=take.taken),
-                    node,
-                )
-            )
-        assert isinstance(node, ast.stmt)
-        test = ast.Compare(
-            left=ast.parse(site.rule_expr, mode="eval").body,
-            ops=[ast.NotEq()],
-            comparators=[ast.Constant(self.rule)],
-        )
-        orelse: list[ast.stmt] = [ast.Return(ast.Constant(None))] if site.returns_none else []
-        return [*before, ast.copy_location(ast.If(test=test, body=[node], orelse=orelse), node)]
-
-
-def guard_sites(source: str, sites: Sequence[Site], rule: str) -> str:
-    """``source`` with every site's statement unreachable for ``rule``."""
-    tree = ast.parse(source)
-    guard = _Guard(sites, rule)
-    tree = guard.visit(tree)
-    missing = set(guard.sites) - guard.done
-    if missing:
-        raise MutationError(f"statements at {sorted(missing)} not found to mutate")
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+            line, col, end_line, end_col = site.call
+            call_start, call_end = text.offset(line, col), text.offset(end_line, end_col)
+            prefix = f"{FINDING_VAR} = {text.text(call_start, call_end)}\n{indent}"
+            text.edit(call_start, call_end, FINDING_VAR)
+        text.edit(start, start, f"{prefix}if {site.rule_expr} != {rule!r}: ")
+        if site.returns_none:
+            after = text.after_statement(site.end_line, site.end_col)
+            newline = "" if text.data[:after].endswith(b"\n") else "\n"
+            text.edit(after, after, f"{newline}{indent}else: return None\n")
+    return text.result()
 
 
 def drop_rule_wrapper(source: str, file: str, function: str, returns: str, rule: str) -> str:
@@ -526,53 +550,29 @@ def config_check_sites(source: str, file: str = MODEL_FILE) -> list[CheckSite]:
     return sorted(sites, key=lambda s: s.key)
 
 
-class _Skip(ast.NodeTransformer):
-    def __init__(self, key: tuple[int, int, int]) -> None:
-        self.key = key
-        self.done = False
-
-    def generic_visit(self, node: ast.AST) -> ast.AST:
-        node = super().generic_visit(node)
-        if (
-            isinstance(node, ast.stmt)
-            and (
-                node.lineno,
-                node.col_offset,
-                node.end_lineno or node.lineno,
-            )
-            == self.key
-        ):
-            self.done = True
-            return ast.copy_location(ast.If(test=ast.Constant(False), body=[node], orelse=[]), node)
-        return node
-
-
 def skip_check(source: str, site: CheckSite) -> str:
-    """``source`` with the statement of ``site`` unreachable."""
-    skip = _Skip(site.key)
-    tree = skip.visit(ast.parse(source))
-    if not skip.done:
-        raise MutationError(f"{site.file}:{site.line}: statement not found to mutate")
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    """``source`` with the statement of ``site`` unreachable (``if False: S``)."""
+    text = _Text(source, site.file)
+    start, _ = text.statement_start(site.line, site.col)
+    text.edit(start, start, "if False: ")
+    return text.result()
 
 
 def drop_cross_checks(source: str, file: str = CONFIG_FILE) -> tuple[str, int]:
     """``source`` with every ``platform.cross_check()`` call replaced by ``[]``."""
-
-    class Drop(ast.NodeTransformer):
-        line = 0
-
-        def visit_Call(self, node: ast.Call) -> ast.AST:
-            if _call_name(node.func) == "cross_check" and not node.args:
-                self.line = self.line or node.lineno
-                return ast.copy_location(ast.List(elts=[], ctx=ast.Load()), node)
-            return self.generic_visit(node)
-
-    drop = Drop()
-    tree = drop.visit(ast.parse(source, filename=file))
-    if not drop.line:
+    text = _Text(source, file)
+    calls = [
+        n
+        for n in ast.walk(_parsed(source))
+        if isinstance(n, ast.Call) and _call_name(n.func) == "cross_check" and not n.args
+    ]
+    if not calls:
         raise MutationError(f"{file} never calls cross_check()")
-    return ast.unparse(ast.fix_missing_locations(tree)) + "\n", drop.line
+    for call in calls:
+        start = text.offset(call.lineno, call.col_offset)
+        end = text.offset(call.end_lineno or call.lineno, call.end_col_offset or 0)
+        text.edit(start, end, "[]")
+    return text.result(), min(c.lineno for c in calls)
 
 
 # --------------------------------------------------------------------------------------------
@@ -707,7 +707,7 @@ def rule_mutants(
     # report-off: every statement reporting it made unreachable
     count = sum(len(s) for s in by_file.values())
     try:
-        files = {f: guard_sites(sources[f], sites, rule) for f, sites in by_file.items()}
+        files = {f: guard_sites(sources[f], sites, rule, f) for f, sites in by_file.items()}
         at = "; ".join(
             f"{f}:{', '.join(str(s.line) for s in sites)}" for f, sites in sorted(by_file.items())
         )
@@ -733,7 +733,7 @@ def rule_mutants(
                         rule,
                         "this one statement reporting its Finding made unreachable",
                         f"{file}:{site.line}",
-                        {file: guard_sites(sources[file], [site], rule)},
+                        {file: guard_sites(sources[file], [site], rule, file)},
                         stages,
                     )
                 )
