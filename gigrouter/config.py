@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from gigrouter.errors import ConfigError, Location, Problem
+from gigrouter.giturl import redact
 from gigrouter.model import Platform
 
 try:  # libyaml's parser is several times faster; the pure-Python one behaves the same.
@@ -319,9 +320,12 @@ def _with_value(message: str, error: Any) -> str:
     if isinstance(value, dict | list) or value is None:
         return message
     whole = repr(value) if isinstance(value, str) else str(value)
-    shown = whole if len(whole) <= 60 else whole[:57] + "..."
+    masked = redact(whole)  # a URL's credentials are never printed, not even as the bad value
+    shown = masked if len(masked) <= 60 else masked[:57] + "..."
     if whole in message:
         return message.replace(whole, shown)
+    if masked in message:
+        return message.replace(masked, shown)
     return f"{message} (got {shown})"
 
 

@@ -40,6 +40,21 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     isolate(monkeypatch, tmp_path / "home")
 
 
+def publish_command(
+    exe: str, world: World, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``gigrouter publish ARGS`` in the world's checkout, as CI runs it."""
+    return subprocess.run(
+        [exe, "publish", *args],
+        cwd=world.main,
+        env=git_env(world.root.parent / "home") | env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=90,
+    )
+
+
 def _hostile(remote: str, canary: Path) -> str:
     return remote.replace("CANARY", str(canary))
 
@@ -66,15 +81,7 @@ def test_publish_to_a_hostile_remote_runs_nothing(
 ) -> None:
     canary = tmp_path / "canary"
     world = World(tmp_path / "w")
-    done = subprocess.run(
-        [gigrouter_exe, "publish", "--to", _hostile(remote, canary)],
-        cwd=world.main,
-        env=git_env(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = publish_command(gigrouter_exe, world, "--to", _hostile(remote, canary))
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: --to: ")
     assert "Traceback" not in done.stderr
@@ -90,15 +97,7 @@ def test_a_hostile_overlay_repo_url_is_refused(tmp_path: Path, gigrouter_exe: st
         f"gitops:\n  repo_url: '--upload-pack=touch${{IFS}}{canary}'\n  path: staging\n",
         encoding="utf-8",
     )
-    done = subprocess.run(
-        [gigrouter_exe, "publish", "--env", "staging", "--allow-dirty"],
-        cwd=world.main,
-        env=git_env(tmp_path / "home"),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = publish_command(gigrouter_exe, world, "--env", "staging", "--allow-dirty")
     assert done.returncode == 2, done.stderr
     assert "gitops.repo_url" in done.stderr and "starts with '-'" in done.stderr
     assert not canary.exists()
@@ -151,17 +150,9 @@ def test_a_remote_that_never_answers_fails_within_the_limit(
     tmp_path: Path, silent_server: int, scheme: str, gigrouter_exe: str
 ) -> None:
     world = World(tmp_path / "w")
-    env = git_env(tmp_path / "home") | {git.TIMEOUT_VARIABLE: "3"}
     started = time.monotonic()
-    done = subprocess.run(
-        [gigrouter_exe, "publish", "--to", f"{scheme}://127.0.0.1:{silent_server}/gitops.git"],
-        cwd=world.main,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=90,
-    )
+    remote = f"{scheme}://127.0.0.1:{silent_server}/gitops.git"
+    done = publish_command(gigrouter_exe, world, "--to", remote, **{git.TIMEOUT_VARIABLE: "3"})
     elapsed = time.monotonic() - started
     assert done.returncode == 1, done.stderr
     assert "git ls-remote did not finish within 3 s and was stopped" in done.stderr
