@@ -30,7 +30,7 @@ from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.plan_dependencies import Dependency, app_dependencies, sources
-from gigrouter.validate.context import Options, dig
+from gigrouter.validate.context import Options, as_list, dig
 from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.rules import argocd
 from gigrouter.validate.runner import _apply_waivers as apply_waivers
@@ -456,7 +456,7 @@ def _set_paths(tree: Tree) -> dict[str, str]:
     for doc in tree.documents:
         if doc.kind != "ApplicationSet" or doc.group != "argoproj.io":
             continue
-        stack = list(doc.spec.get("generators") or [])
+        stack = list(as_list(doc.spec.get("generators")))
         while stack:
             generator = stack.pop()
             if not isinstance(generator, dict):
@@ -464,17 +464,17 @@ def _set_paths(tree: Tree) -> dict[str, str]:
             for nested in ("matrix", "merge"):
                 inner = generator.get(nested)
                 if isinstance(inner, dict):
-                    stack.extend(inner.get("generators") or [])
+                    stack.extend(as_list(inner.get("generators")))
             elements = (
                 generator.get("list", {}).get("elements")
                 if isinstance(generator.get("list"), dict)
                 else None
             )
-            for element in elements or []:
+            for element in as_list(elements):
                 spec = element.get("spec") if isinstance(element, dict) else None
                 sources: list[Any] = []
                 if isinstance(spec, dict):
-                    sources = spec.get("sources") or [spec.get("source")]
+                    sources = as_list(spec.get("sources")) or [spec.get("source")]
                 for source in sources:
                     if isinstance(source, dict) and isinstance(source.get("path"), str):
                         rel = relative_to_repo(source["path"], tree.repo_path)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gigrouter.validate.context import dig
+from gigrouter.validate.context import as_dict, as_list, dig
 from gigrouter.validate.runner import CHART_CRD_GROUPS
 from gigrouter.validate.tree import AppInfo, Document, Tree
 
@@ -121,12 +121,20 @@ def _values_text(tree: Tree, app: AppInfo) -> str:
         if isinstance(helm, dict):
             for key in ("valuesObject", "values"):
                 if key in helm:
-                    parts.append(json.dumps(helm[key], sort_keys=True))
+                    parts.append(_json_text(helm[key]))
     for rel in app.value_files:
         text = tree.text(rel)  # None for files not in the tree (or reached through a link out)
         if text is not None:
             parts.append(text)
     return "\n".join(parts)
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as text to search; YAML may hold keys and values JSON cannot sort or write."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _releases(tree: Tree) -> list[tuple[str, str, str]]:
@@ -151,8 +159,8 @@ def _ingress_services(doc: Document) -> list[str]:
     default = dig(doc.spec, "defaultBackend", "service", "name")
     if isinstance(default, str):
         names.append(default)
-    for rule in doc.spec.get("rules") or []:
-        for path in dig(rule, "http", "paths") or []:
+    for rule in as_list(doc.spec.get("rules")):
+        for path in as_list(dig(rule, "http", "paths")):
             name = dig(path, "backend", "service", "name")
             if isinstance(name, str):
                 names.append(name)
@@ -162,8 +170,8 @@ def _ingress_services(doc: Document) -> list[str]:
 def _peer_namespaces(doc: Document, section: str, peer_key: str) -> list[str]:
     """Namespaces a NetworkPolicy's ingress (from) or egress (to) peers select by name."""
     names = []
-    for rule in doc.spec.get(section) or []:
-        for peer in (rule.get(peer_key) if isinstance(rule, dict) else None) or []:
+    for rule in as_list(doc.spec.get(section)):
+        for peer in as_list(as_dict(rule).get(peer_key)):
             labels = dig(peer, "namespaceSelector", "matchLabels")
             if isinstance(labels, dict):
                 ns = labels.get("kubernetes.io/metadata.name")

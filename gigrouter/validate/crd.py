@@ -583,7 +583,8 @@ def collect_errors(validator: Any, instance: object) -> list[SchemaError]:
 
 
 def _natural_key(parts: tuple[str | int, ...]) -> tuple[tuple[int, int, str], ...]:
-    return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in parts)
+    # str(): YAML mapping keys may be null, numbers or booleans, which do not sort with text
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in parts)
 
 
 def _describe(error: Any) -> Iterator[tuple[tuple[str | int, ...], str, bool]]:

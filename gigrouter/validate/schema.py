@@ -581,7 +581,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[PathParts, str]]:
 
 
 def _path_key(parts: PathParts) -> tuple[tuple[int, int, str], ...]:
-    return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in parts)
+    # str(): YAML mapping keys may be null, numbers or booleans, which do not sort with text
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in parts)
 
 
 MAX_ERRORS = 200

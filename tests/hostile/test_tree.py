@@ -433,6 +433,51 @@ spec:
             "custom-schema",
             id="application-path-list",
         ),
+        pytest.param(  # found by tests/hostile/mutate.py: plan could not sort or write these
+            {
+                "app.yaml": APP.format(
+                    source="{repoURL: https://charts.example.com, chart: c, targetRevision: '1',"
+                    " helm: {valuesObject: {1: a, b: 2020-01-01, c: !!binary aGk=}}}"
+                )
+            },
+            None,
+            id="helm-values-object-mixed-keys",
+        ),
+        pytest.param(
+            {
+                "app.yaml": APP.format(source="{repoURL: x, path: web, targetRevision: main}"),
+                "web/ing.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+                "metadata: {name: i, namespace: default}\nspec: {rules: 5}\n",
+                "web/ing2.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+                "metadata: {name: j, namespace: default}\nspec: {rules: [{http: {paths: 5}}]}\n",
+                "web/np.yaml": "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                "metadata: {name: n, namespace: default}\n"
+                "spec: {podSelector: {}, ingress: 5, egress: [{to: 5}]}\n",
+            },
+            "schema",
+            id="ingress-rules-and-policy-peers-not-lists",
+        ),
+        pytest.param(
+            {
+                "set.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+                "metadata: {name: s, namespace: argocd}\nspec:\n  generators: [{list: {elements: 5}},"
+                " {matrix: {generators: 5}}, {list: {elements: [{spec: {sources: 5}}]}}]\n"
+                "  template: {metadata: {name: x}, spec: {project: default}}\n",
+                "set2.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+                "metadata: {name: t, namespace: argocd}\nspec: {generators: 5}\n",
+            },
+            "custom-schema",
+            id="applicationset-generators-not-lists",
+        ),
+        pytest.param(
+            {
+                "app.yaml": APP.format(source="{repoURL: x, path: web, null: 1, zzz: 2, 7: 3}"),
+                "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\n"
+                "spec: {null: 1, zzz: 2, ports: [{port: 80}]}\n",
+            },
+            "custom-schema",
+            id="schema-errors-under-null-and-number-keys",
+        ),
     ],
 )
 def test_values_of_the_wrong_type_are_findings(
