@@ -1053,8 +1053,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if outcome.detail:
                     print(outcome.detail, flush=True)
             elif args.verbose:
+                failed = [ln.strip() for ln in outcome.output.splitlines() if "FAILED " in ln]
+                by = failed[0].removeprefix("FAILED ") if failed else outcome.detail
                 print(
-                    f"killed {outcome.mutant.describe()} [{outcome.seconds:.1f}s by {outcome.detail}]",
+                    f"killed {outcome.mutant.describe()} [{outcome.seconds:.1f}s by {by}]",
                     flush=True,
                 )
 
