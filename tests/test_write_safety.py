@@ -13,6 +13,7 @@ import random
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -274,3 +275,34 @@ def test_two_renders_at_once_take_turns(tmp_path: Path, gigrouter_exe: str) -> N
                 stream.close()
     assert _leftovers(root) == []
     assert gigrouter(gigrouter_exe, "render", "--check", cwd=root).returncode == 0
+
+
+def _as_nobody(exe: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``exe ARGS`` as an unprivileged user (root ignores permissions, so a read-only
+    directory only means something to someone else)."""
+    prefix = [] if os.geteuid() != 0 else [
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+    ]  # fmt: skip
+    return subprocess.run(
+        [*prefix, exe, *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_a_read_only_subdirectory_leaves_nothing_behind(gigrouter_exe: str) -> None:
+    top = Path(tempfile.mkdtemp(prefix="gigrouter-readonly-"))
+    try:
+        root = project(top)
+        _with_replicas(root, 7)
+        if os.geteuid() == 0:
+            for path in [top, *top.rglob("*")]:
+                os.chown(path, 65534, 65534, follow_symlinks=False)
+        (root / "out" / "backend").chmod(0o555)
+        done = _as_nobody(gigrouter_exe, "render", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert "replicas: 7" in (root / "out" / "backend" / "deployment.yaml").read_text()
+        assert _leftovers(root) == []  # the old tree, read-only part and all, is gone
+    finally:
+        for path in top.rglob("*"):
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(top)
