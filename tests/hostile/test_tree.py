@@ -414,7 +414,10 @@ spec:
         pytest.param(
             {
                 "svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: default}\n"
-                "spec:\n  ports: [{port: {a: 1}, targetPort: [1]}]\n"
+                "spec:\n  ports: [{port: {a: 1}, targetPort: [1], name: [x]}]\n",
+                "ing.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+                "metadata: {name: i, namespace: default}\nspec:\n  rules: [{http: {paths: [{path: /,"
+                " pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}}]\n",
             },
             "schema",
             id="service-port-mapping",

@@ -523,8 +523,8 @@ def _ingresses(ctx: Context) -> Iterator[Finding]:
                 served = [p for p in as_list(service.spec.get("ports")) if isinstance(p, dict)]
                 if not served:
                     continue
-                numbers = {p.get("port") for p in served}
-                names = {p.get("name") for p in served if p.get("name")}
+                numbers = {p.get("port") for p in served if isinstance(p.get("port"), int)}
+                names = {p["name"] for p in served if isinstance(p.get("name"), str) and p["name"]}
                 offered = ", ".join(
                     f"{p.get('port')}" + (f" ({p.get('name')})" if p.get("name") else "")
                     for p in served
