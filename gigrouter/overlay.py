@@ -72,6 +72,7 @@ class _Merger:
         self.base = base
         self.overlay = overlay
         self.out = SourceMap(base.file)
+        self.problems: list[Problem] = []
 
     def record(self, source: SourceMap, src: KeyPath, dst: KeyPath) -> None:
         if src in source.lines:
@@ -108,7 +109,20 @@ class _Merger:
                 self.copy(self.base, item, (*bpath, i), (*dst, i)) for i, item in enumerate(b)
             ]
             position = {item["name"]: i for i, item in enumerate(b)}
+            seen: dict[str, int] = {}  # overlay item names -> their first index
             for j, item in enumerate(o):
+                if item["name"] in seen:
+                    # Merging both would silently keep one; say which two collide instead.
+                    first = self.overlay.line_of((*opath, seen[item["name"]]))
+                    self.problems.append(
+                        Problem(
+                            self.overlay.location((*opath, j)),
+                            f"{item['name']!r} is listed twice in this overlay"
+                            f" (first at line {first})",
+                        )
+                    )
+                    continue
+                seen[item["name"]] = j
                 i = position.get(item["name"])
                 if i is None:
                     position[item["name"]] = len(merged)
@@ -123,6 +137,8 @@ def merge(base: SourceMap, overlay: SourceMap) -> SourceMap:
     """The overlay applied to the base, with every key's origin."""
     merger = _Merger(base, overlay)
     merger.out.data = merger.merge(base.data, overlay.data, (), (), ())
+    if merger.problems:
+        raise ConfigError(merger.problems)
     merger.out.lines[()] = base.lines.get((), 1)
     return merger.out
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema, from_schema
 
-from gigrouter.errors import GigrouterError
+from gigrouter.errors import ConfigError, GigrouterError
 from gigrouter.pipeline import build_trees, combine, schema_json
 from gigrouter.validate.findings import Severity
 from gigrouter.validate.runner import validate_memory
@@ -304,6 +304,14 @@ def build_mutated(
 )
 @example(
     ("minimal", None, [("set", ("components", "frontend", "resources", "limits", "memory"), "-1")])
+)
+# An overlay listing one named item twice crashed the merge with an IndexError.
+@example(
+    (
+        "default",
+        "staging",
+        [("swap", ("domain",), ("applications", 0, "name")), ("duplicate", ("applications", 0))],
+    )
 )
 # Allowed: without depends_on the services app syncs before the CRDs it needs (crd-order).
 @example(("services", None, [("delete", ("applications", 2, "depends_on"))]))
@@ -646,3 +654,27 @@ def test_shipped_configs_satisfy_the_schema(name: str) -> None:
     """The patterns the schema carries are the model's own: no shipped config breaks one."""
     validator = jsonschema.Draft202012Validator(SCHEMA)
     assert [e.message for e in validator.iter_errors(BASES[name])] == []
+
+
+@pytest.mark.parametrize("new_in_base", [False, True], ids=["new-item", "base-item"])
+def test_overlay_listing_an_item_twice_is_a_config_error(new_in_base: bool) -> None:
+    """Found by the mutations: the second of two same-named overlay items crashed the merge
+    (IndexError) when the name was new, and silently replaced the first when it was not."""
+    overlay = copy.deepcopy(BASE_OVERLAYS["default"]["staging"])
+    name = "aws-load-balancer-controller" if new_in_base else "extra"
+    item = {"name": name, "description": "x"}
+    overlay["applications"] = [item, dict(item)]
+    with tempfile.TemporaryDirectory(prefix="gigrouter-prop-") as scratch:
+        config = Path(scratch) / "platform.yaml"
+        config.write_text(_dump(BASES["default"]), encoding="utf-8")
+        (config.parent / "environments").mkdir()
+        staging = config.parent / "environments" / "staging.yaml"
+        staging.write_text(_dump(overlay), encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            build_trees(config, everything=True)
+        text = staging.read_text(encoding="utf-8").splitlines()
+    lines = [n for n, line in enumerate(text, start=1) if line.startswith(f"- name: {name}")]
+    assert info.value.lines() == [
+        f"{staging}:{lines[1]}: applications[{name}]: {name!r} is listed twice in this overlay"
+        f" (first at line {lines[0]})"
+    ]
