@@ -103,13 +103,13 @@ def case(config: Path, scratch: Path, repeat: int) -> dict[str, Any]:
     gigrouter = str(BIN / "gigrouter")
     out = scratch / "out"
     subprocess.run(
-        [gigrouter, "render", "-c", str(config), "-o", str(out)], check=True, capture_output=True
+        [gigrouter, "render", "-c", str(config), "--out", str(out)], check=True, capture_output=True
     )
     files = manifest_files(out)
     results: dict[str, Any] = {
         "files": len(files),
         "render": measure(
-            [gigrouter, "render", "-c", str(config), "-o", str(out)], scratch, repeat
+            [gigrouter, "render", "-c", str(config), "--out", str(out)], scratch, repeat
         ),
         "validate": measure([gigrouter, "validate", str(out)], scratch, repeat),
     }
