@@ -21,6 +21,7 @@ import yaml
 
 from gigrouter.errors import GigrouterError
 from gigrouter.plan import plan_of
+from gigrouter.validate import safeyaml
 from gigrouter.validate.runner import validate_memory
 from gigrouter.validate.tree import METADATA_FILE, MemoryFiles, load_tree
 
@@ -48,16 +49,20 @@ VARIANTS: tuple[Any, ...] = (
 
 
 def read_tree(root: Path) -> tuple[dict[str, str], dict[str, list[Any]]]:
-    texts = {
-        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-    parsed = {
-        rel: [d for d in yaml.safe_load_all(text) if d is not None]
-        for rel, text in texts.items()
-        if rel.endswith((".yaml", ".yml", ".json")) and not rel.endswith(METADATA_FILE)
-    }
+    texts = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            try:
+                texts[p.relative_to(root).as_posix()] = p.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+    parsed: dict[str, list[Any]] = {}
+    for rel, text in texts.items():
+        if rel.endswith((".yaml", ".yml", ".json")) and not rel.endswith(METADATA_FILE):
+            try:  # the bounded loader: an alias bomb would have the mutator walk 9**9 paths
+                parsed[rel] = [d for d in safeyaml.load_all(text) if d is not None]
+            except yaml.YAMLError:
+                continue  # validate reports it; nothing to mutate
     return texts, parsed
 
 
@@ -102,7 +107,10 @@ def cases(
                     yield label, MemoryFiles(texts, {**parsed, rel: docs2})
     meta_rels = [rel for rel in texts if rel.endswith(METADATA_FILE)]
     for rel in meta_rels:
-        meta = yaml.safe_load(texts[rel])
+        try:
+            meta = safeyaml.load(texts[rel])
+        except yaml.YAMLError:
+            continue
         for path in list(paths(meta)):
             for variant in VARIANTS:
                 if isinstance(variant, bytes | datetime.date) or variant != variant:
