@@ -61,7 +61,9 @@ def test_render_from_another_directory(tmp_path: Path) -> None:
 
 def test_check_drift_exits_1_with_a_diff(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert invoke("render", "-c", str(DEFAULT_CONFIG), "--out", str(out), cwd=tmp_path).exit_code == 0
+    assert (
+        invoke("render", "-c", str(DEFAULT_CONFIG), "--out", str(out), cwd=tmp_path).exit_code == 0
+    )
     (out / "frontend" / "service.yaml").write_text("edited\n")
     result = invoke("render", "-c", str(DEFAULT_CONFIG), "--out", str(out), "--check", cwd=tmp_path)
     assert result.exit_code == 1

@@ -92,7 +92,9 @@ def test_crd_flag_validates_a_custom_kind(tmp_path: Path) -> None:
 
 def test_render_refuses_to_write_an_invalid_tree(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert invoke("render", "-c", str(DEFAULT_CONFIG), "--out", str(out), cwd=tmp_path).exit_code == 0
+    assert (
+        invoke("render", "-c", str(DEFAULT_CONFIG), "--out", str(out), cwd=tmp_path).exit_code == 0
+    )
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     bad = tmp_path / "bad.yaml"
     # A valid config whose render breaks an ordering rule: the ExternalSecret after the pods.

@@ -163,6 +163,8 @@ FIELDS = {
 
 def _render(field: str, value: str) -> dict[str, str] | None:
     """The rendered files with ``value`` in ``field``, or None when the config refuses it."""
+    if has_surrogate(value):  # no UTF-8 file can hold one: it never reaches a config
+        return None
     data = copy.deepcopy(_default_data())
     FIELDS[field](data, value)
     try:
