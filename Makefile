@@ -90,5 +90,11 @@ mutants: $(DEV_STAMP)  ## prove the tests notice every validate rule and config 
 
 # Coverage-guided fuzzing (atheris) of the tree, config and CRD loaders for FUZZ_SECONDS in all
 # (default 60); every crash becomes a case of tests/hostile/corpus/ and the target fails.
-fuzz: $(DEV_STAMP)  ## fuzz the loaders of untrusted input; crashes land in tests/hostile/corpus
+FUZZ_STAMP := $(VENV)/.gigrouter-fuzz
+
+$(FUZZ_STAMP): $(DEV_STAMP) requirements/fuzz.txt
+	$(call install,requirements/fuzz.txt)
+	@touch $@
+
+fuzz: $(FUZZ_STAMP)  ## fuzz the loaders of untrusted input; crashes land in tests/hostile/corpus
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} $(BIN)/python tests/hostile/fuzz.py

@@ -185,3 +185,16 @@ def test_each_disagreement_is_named(runtime: str, dev: str, expected: list[str])
 def test_a_line_that_is_not_a_pin_is_rejected() -> None:
     with pytest.raises(AssertionError, match=r"runtime.txt:1: not NAME==VERSION: 'alpha>=1'"):
         problems(PYPROJECT_TEXT, "alpha>=1\n", DEV_TEXT)
+
+
+def test_the_fuzz_extra_is_pinned_in_its_own_lock() -> None:
+    project = tomllib.loads(read(PYPROJECT))["project"]
+    declared = [Requirement(r) for r in project["optional-dependencies"]["fuzz"]]
+    lock = parse_lock(read(REPO / "requirements" / "fuzz.txt"), "fuzz.txt")
+    assert declared, "the fuzz extra names what make fuzz installs"
+    for req in declared:
+        key = canonicalize_name(req.name)
+        assert key in lock.pins, f"fuzz.txt: {req} is declared but not pinned"
+        assert req.specifier.contains(lock.pins[key], prereleases=True), (key, lock.pins[key])
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "requirements/fuzz.txt" in makefile

@@ -377,7 +377,7 @@ def test_the_jenkinsfile_commits_config_and_out_together_and_retries(
     )
     assert "push rejected (attempt 1 of 5)" in results[1].stdout
     # gigrouter is installed once, outside the retry loop
-    assert log.count("pip install --quiet .") == 1
+    assert log.count("pip install --quiet --constraint requirements/runtime.txt .") == 1
 
     # One deploy commit on top of the rival's, holding the config and out/ together.
     history = git(bare, "log", "--format=%H %P|%s", "main").splitlines()
