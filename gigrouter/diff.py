@@ -27,6 +27,7 @@ import yaml
 from gigrouter import yamlio
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.layout import METADATA_FILE
+from gigrouter.validate import safeyaml
 from gigrouter.validate.context import dig
 from gigrouter.validate.tree import ENVIRONMENTS_DIR, Document, Tree, environment_roots, load_tree
 from gigrouter.write import read_tree
@@ -392,9 +393,9 @@ def _values_changes(
 def _yaml(text: str | None) -> Any:
     if text is None:
         return None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+    try:  # a values file from the tree (at --against, a pull request's): the bounded reader
+        return safeyaml.load(text)
+    except (yaml.YAMLError, ValueError, RecursionError):
         return text
 
 

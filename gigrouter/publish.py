@@ -48,6 +48,7 @@ from gigrouter.model import GitOps
 from gigrouter.overlay import ENVIRONMENTS_DIR, load_environment, overlay_path
 from gigrouter.pipeline import build_trees, render_to
 from gigrouter.sources import Placement, SourceHistory
+from gigrouter.validate import safeyaml
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Report
 from gigrouter.validate.tree import environment_roots, load_tree
@@ -486,9 +487,9 @@ class _Target:
         if tip is None:
             return set()
         done = git.run(self.dir, "cat-file", "blob", f"{tip}:{METADATA_FILE}")
-        try:
-            data = yaml.safe_load(done.stdout) if done.returncode == 0 else None
-        except yaml.YAMLError:
+        try:  # the branch may hold anyone's commits: read within bounds
+            data = safeyaml.load(done.stdout) if done.returncode == 0 else None
+        except (yaml.YAMLError, ValueError, RecursionError):
             return set()
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, list):

@@ -35,6 +35,7 @@ import yaml
 from gigrouter.errors import Location, OutputDirError, Problem
 from gigrouter.layout import METADATA_FILE
 from gigrouter.render import RenderedTree
+from gigrouter.validate import safeyaml
 
 FAILPOINT_VARIABLE = "GIGROUTER_FAILPOINT"  # tests: SIGKILL the process at a named step
 
@@ -105,9 +106,9 @@ def _recorded_entries(metadata: Path) -> set[str] | None:
     gigrouter's metadata file."""
     if metadata.is_symlink() or not metadata.is_file():
         return None
-    try:
-        data: Any = yaml.load(metadata.read_bytes()[:1_000_000], Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError, ValueError):
+    try:  # out/ may come from a pull request: read within bounds (no alias bomb)
+        data: Any = safeyaml.load(safeyaml.read_text(metadata, 1_000_000))
+    except (OSError, yaml.YAMLError, ValueError, RecursionError, safeyaml.Unreadable):
         return None
     if not isinstance(data, dict) or "gigrouter" not in data:
         return None

@@ -306,3 +306,51 @@ def test_a_read_only_subdirectory_leaves_nothing_behind(gigrouter_exe: str) -> N
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
         shutil.rmtree(top)
+
+
+BOMB = (
+    "gigrouter: {format: 1}\n"
+    'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+    "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+    "entries: [*g]\n"
+)
+
+
+def test_an_alias_bomb_as_metadata_proves_nothing_and_hangs_nothing(
+    tmp_path: Path, gigrouter_exe: str
+) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / METADATA_FILE).write_text(BOMB)
+    (target / "notes.txt").write_text("keep me\n")
+    started = time.monotonic()
+    done = gigrouter(
+        gigrouter_exe, "render", "--config", str(CONFIG), "--out", str(target), cwd=REPO
+    )
+    assert time.monotonic() - started < 30
+    assert done.returncode == 2 and "listing what gigrouter wrote" in done.stderr
+    assert (target / "notes.txt").read_text() == "keep me\n"
+
+
+def test_diff_reads_a_hostile_values_file_within_bounds() -> None:
+    from gigrouter.diff import compare_files
+
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: m, namespace: argocd}\n"
+        "spec:\n  destination: {namespace: m, server: https://kubernetes.default.svc}\n"
+        "  source: {repoURL: https://charts.example.com, chart: c, targetRevision: 1.0.0,\n"
+        "    helm: {valueFiles: [values.yaml]}, path: m}\n"
+    )
+    deep = "a: " + "[" * 900 + "]" * 900 + "\n"
+    started = time.monotonic()
+    for hostile in (BOMB, deep, "n: " + "9" * 5000 + "\n"):
+        diff = compare_files(
+            {"argocd/m.yaml": app, "m/values.yaml": hostile},
+            {"argocd/m.yaml": app, "m/values.yaml": "a: 1\n"},
+            "before",
+            "after",
+        )
+        assert [f.path for f in diff.files] == ["m/values.yaml"]
+    assert time.monotonic() - started < 30
