@@ -7,6 +7,7 @@ directly.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,9 @@ def render_to(
     out/environments/<name>/. The tree is validated before it replaces the target; with
     errors nothing is written and ValidationFailed carries the report.
     """
+    # Every run writing into this out/ (the whole of it, or one environment's tree inside it)
+    # holds the same lock: the one of out/'s parent.
+    lock = Path(os.path.abspath(out)).parent
     if env is not None:
         (built,) = build_trees(config, env)
         out = out / built.prefix.rstrip("/")
@@ -149,7 +153,7 @@ def render_to(
             # The check renders to a real temporary tree, as a write would, then compares.
             write_tree(tree, Path(scratch) / "tree")
             return RenderResult(platform, tree, compare(tree, out), False, report)
-    drift = write_tree(tree, out)
+    drift = write_tree(tree, out, lock=lock)
     return RenderResult(platform, tree, drift, True, report)
 
 

@@ -22,6 +22,7 @@ import difflib
 import errno
 import fcntl
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -70,12 +71,16 @@ def ensure_replaceable(out_dir: Path) -> None:
     def refuse(why: str) -> OutputDirError:
         return OutputDirError([Problem(Location(str(out_dir)), f"{why}; refusing to replace it")])
 
-    git_dir = next(_git_dirs(out_dir), None)
-    if git_dir is not None:
-        raise refuse(
+    def checkout(git_dir: str) -> OutputDirError:
+        return refuse(
             f"holds {git_dir}, so it is (or contains) a git checkout, perhaps a clone of the"
             " GitOps repo, which gigrouter never replaces (render into out/; publish commits)"
         )
+
+    # Cheapest first: a directory that is not gigrouter's (`--out ~`, `--out /usr`) is refused
+    # before anything walks it.
+    if ".git" in present:
+        raise checkout(".git")
     entries = _recorded_entries(out_dir / METADATA_FILE)
     if entries is None:
         raise refuse(
@@ -91,6 +96,9 @@ def ensure_replaceable(out_dir: Path) -> None:
             f"holds {shown}, which {METADATA_FILE} does not list as gigrouter's; move them out"
             " or choose another directory"
         )
+    git_dir = next(_git_dirs(out_dir), None)  # only gigrouter's own entries are left to walk
+    if git_dir is not None:
+        raise checkout(git_dir)
 
 
 def _git_dirs(root: Path) -> Iterator[str]:
@@ -127,12 +135,17 @@ def _write_files(tree: RenderedTree, root: Path) -> None:
 
 
 def write_tree(
-    tree: RenderedTree, out_dir: Path, verify: Callable[[Path], None] | None = None
+    tree: RenderedTree,
+    out_dir: Path,
+    verify: Callable[[Path], None] | None = None,
+    lock: Path | None = None,
 ) -> Drift:
     """Replace ``out_dir`` with exactly ``tree``; returns what changed.
 
     ``verify`` is called with the fully written staging directory before the swap; when it
-    raises, ``out_dir`` is left as it was and the staging directory is removed.
+    raises, ``out_dir`` is left as it was and the staging directory is removed. ``lock`` is the
+    directory whose lock the run holds (default: ``out_dir``'s parent): give every run that
+    writes into one tree the same one, an environment's tree inside out/ included.
     """
     given = out_dir  # messages name the directory as the user gave it
     out_dir = Path(os.path.abspath(out_dir))
@@ -143,9 +156,9 @@ def write_tree(
         raise OutputDirError(
             [Problem(Location(str(parent)), f"cannot write: {exc.strerror}")]
         ) from None
-    with _turn(parent):
-        _remove_stale(out_dir)
+    with _turn(Path(os.path.abspath(lock)) if lock is not None else parent):
         ensure_replaceable(given)
+        _remove_stale(out_dir)
         before = compare(tree, given) if out_dir.is_dir() else Drift(added=tree.paths())
         try:
             staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir), dir=parent))
@@ -188,7 +201,7 @@ def _reason(exc: OSError) -> str:
 
 
 def _temp_prefix(out_dir: Path) -> str:
-    return f".{out_dir.name}.gigrouter-"
+    return f".{out_dir.name}.gigrouter-tmp-"
 
 
 @contextlib.contextmanager
@@ -203,25 +216,33 @@ def _turn(parent: Path) -> Iterator[None]:
 
 
 def _remove_stale(out_dir: Path) -> None:
-    """Remove what a killed run left beside ``out_dir``: its staging or retired trees."""
-    prefix = _temp_prefix(out_dir)
+    """Remove what a killed run left beside ``out_dir``: its staging or retired trees, named
+    exactly as ``tempfile.mkdtemp`` names them (``.out.gigrouter-tmp-<8 characters>[-old]``)."""
+    name = re.compile(re.escape(_temp_prefix(out_dir)) + r"[a-z0-9_]{8}(?:-old)?")
     for entry in os.scandir(out_dir.parent):
-        if entry.name.startswith(prefix) and entry.is_dir(follow_symlinks=False):
+        if name.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
             _remove(Path(entry.path))
 
 
 def _remove(path: Path) -> None:
-    """Remove a tree gigrouter made, read-only subdirectories included."""
+    """Remove a tree gigrouter made, read-only subdirectories included. Best effort: what
+    cannot be removed even then is left (the next run tries again), never an error, since the
+    render itself is done."""
+    root = os.path.abspath(path)
 
     def writable_then_retry(function: Any, target: str, _: Any) -> None:
+        for where in (os.path.dirname(target), target):
+            where = os.path.abspath(where)
+            inside = where == root or where.startswith(root + os.sep)  # never the user's own
+            if inside and not os.path.islink(where):
+                with contextlib.suppress(OSError):
+                    os.chmod(where, stat.S_IRWXU)
         with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(target) or ".", 0o755)
-            os.chmod(target, stat.S_IRWXU)
-        with contextlib.suppress(FileNotFoundError):
             function(target)
 
     if os.path.lexists(path):
-        shutil.rmtree(path, onerror=writable_then_retry)
+        with contextlib.suppress(OSError):
+            shutil.rmtree(path, onerror=writable_then_retry)
 
 
 _RENAME_EXCHANGE = 2

@@ -198,7 +198,7 @@ def _with_replicas(root: Path, replicas: int) -> None:
 
 
 def _leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(".out.gigrouter-"))
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".out.gigrouter-tmp-"))
 
 
 @pytest.mark.parametrize(("step", "holds"), [("staged", "old"), ("swapped", "new")])
@@ -354,3 +354,70 @@ def test_diff_reads_a_hostile_values_file_within_bounds() -> None:
         )
         assert [f.path for f in diff.files] == ["m/values.yaml"]
     assert time.monotonic() - started < 30
+
+
+def test_only_gigrouters_own_temporaries_are_removed(tmp_path: Path, gigrouter_exe: str) -> None:
+    root = project(tmp_path)
+    looks_alike = [
+        ".out.gigrouter-mybackup",
+        ".out.gigrouter-tmp-mine",
+        ".out.gigrouter-tmp-x1234567y",
+    ]
+    for name in looks_alike:  # made by hand, only named like gigrouter's temporaries
+        (root / name).mkdir()
+        (root / name / "notes").write_text("precious\n")
+    mine = root / looks_alike[0]
+    stale = root / ".out.gigrouter-tmp-ab12cd_3"  # what mkdtemp names a staging tree
+    (stale / "backend").mkdir(parents=True)
+    assert gigrouter(gigrouter_exe, "render", cwd=root).returncode == 0
+    assert (mine / "notes").read_text() == "precious\n"
+    assert all((root / name / "notes").is_file() for name in looks_alike)
+    assert not stale.exists()
+
+
+def test_a_tree_that_cannot_be_removed_does_not_fail_the_render(
+    tmp_path: Path, gigrouter_exe: str
+) -> None:
+    root = project(tmp_path)
+    pinned = root / "out" / "backend" / "pinned.yaml"
+    pinned.write_text("kind: ConfigMap\n")
+    subprocess.run(["chattr", "+i", str(pinned)], check=True)  # not even root may delete it
+    try:
+        _with_replicas(root, 8)
+        done = gigrouter(gigrouter_exe, "render", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert "replicas: 8" in (root / "out" / "backend" / "deployment.yaml").read_text()
+        assert len(_leftovers(root)) == 1  # the old tree, kept where it could not be removed
+        again = gigrouter(gigrouter_exe, "render", cwd=root)
+        assert again.returncode == 0, again.stderr
+    finally:
+        for path in root.rglob("pinned.yaml"):
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    assert gigrouter(gigrouter_exe, "render", cwd=root).returncode == 0
+    assert _leftovers(root) == []
+
+
+def test_the_whole_render_and_an_environment_render_take_turns(
+    tmp_path: Path, gigrouter_exe: str
+) -> None:
+    root = project(tmp_path)
+    for replicas in (3, 4, 5):
+        _with_replicas(root, replicas)
+        procs = [
+            subprocess.Popen([gigrouter_exe, "render", *extra], cwd=root, stderr=subprocess.PIPE)
+            for extra in ([], ["--env", "staging"])
+        ]
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+    assert _leftovers(root) == []
+    assert gigrouter(gigrouter_exe, "render", "--check", cwd=root).returncode == 0
+
+
+def test_a_directory_that_is_not_gigrouters_is_refused_before_it_is_walked(
+    tmp_path: Path, gigrouter_exe: str
+) -> None:
+    started = time.monotonic()
+    done = gigrouter(gigrouter_exe, "render", "--config", str(CONFIG), "--out", "/usr", cwd=REPO)
+    assert done.returncode == 2 and "listing what gigrouter wrote" in done.stderr
+    assert time.monotonic() - started < 10
