@@ -135,7 +135,12 @@ def _root(
         ),
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only errors (and findings).")
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only errors and findings; diff then exits 1 on changes (git diff -q).",
+        ),
     ] = False,
     verbose: Annotated[
         bool,
@@ -226,7 +231,8 @@ def _print_error(error: GigrouterError, color: bool = False) -> None:
         from gigrouter.validate.findings import Report
 
         if isinstance(error.report, Report):
-            typer.echo(_format(error.report, Format.text, "", color), nl=False, err=True)
+            text = _format(error.report, Format.text, "", color)
+            typer.echo(text, nl=False, err=True, color=color)
     label = "internal error" if error.exit_code == EXIT_INTERNAL else "error"
     for line in error.lines():
         typer.echo(f"{label}: {line}", err=True)
@@ -312,12 +318,14 @@ def _options(
     )
 
 
-def _listing(ctx: typer.Context, labels: dict[str, tuple[str, ...] | list[str]]) -> None:
+def _listing(
+    ctx: typer.Context, labels: dict[str, tuple[str, ...] | list[str]], everything: bool = False
+) -> None:
     """``  removed: PATH`` for every removed file, always (nothing is removed unsaid), and with
-    --verbose every added and changed one."""
+    --verbose (or ``everything``) every added and changed one."""
     settings = _settings(ctx)
     for label, paths in labels.items():
-        if label == "removed" or settings.verbose:
+        if label == "removed" or settings.verbose or everything:
             for path in paths:
                 _say(ctx, f"  {label}: {path}")
 
@@ -363,8 +371,9 @@ def render(
     where = out / "environments" / env if env is not None else out
     settings = _settings(ctx)
     if result.report.warnings and not settings.quiet:
-        text = _format(result.report, Format.text, str(where), settings.colored(sys.stderr))
-        typer.echo(text, nl=False, err=True)
+        painted = settings.colored(sys.stderr)
+        text = _format(result.report, Format.text, str(where), painted)
+        typer.echo(text, nl=False, err=True, color=painted)
     if output is RenderFormat.json:
         typer.echo(
             _json(
@@ -460,7 +469,8 @@ def validate(
     where = str(_environment_tree(given[0], env) if single and env else given[0]) if single else ""
     settings = _settings(ctx)
     if not (settings.quiet and output is Format.text and not (report.errors or report.warnings)):
-        typer.echo(_format(report, output, where, settings.colored(sys.stdout)), nl=False)
+        painted = settings.colored(sys.stdout)
+        typer.echo(_format(report, output, where, painted), nl=False, color=painted)
     if report.errors or (strict and report.warnings):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -475,6 +485,13 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
     from gigrouter.validate.tree import MemoryFiles
 
     total = Report()
+    seen: set[str] = set()
+    for path in paths:
+        key = "-" if str(path) == "-" else os.path.realpath(path)
+        if key in seen:
+            what = "standard input" if key == "-" else str(path)
+            raise UsageError([Problem(Location(str(path)), f"{what} is given twice")])
+        seen.add(key)
     several = len(paths) > 1
     for path in paths:
         if str(path) == "-":
@@ -485,12 +502,16 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
             part.findings = [
                 replace(f, file=f"{prefix}{f.file}" if prefix else "-") for f in part.findings
             ]
+        elif path.is_symlink():
+            raise UsageError(
+                [Problem(Location(str(path)), "is a symbolic link; give the path it points to")]
+            )
         elif path.is_dir():
             tree = _environment_tree(path, env) if env is not None else path
             part = validate_path(tree, options)
             if several:
                 part.findings = [replace(f, file=f"{tree}/{f.file}") for f in part.findings]
-        elif path.is_file() and not path.is_symlink():
+        elif path.is_file():
             if env is not None:
                 raise UsageError([Problem(Location("--env"), "applies to directories, not files")])
             name = path.name
@@ -499,7 +520,7 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
             )
             part.findings = [replace(f, file=str(path)) for f in part.findings]
         else:
-            reason = "is a symbolic link" if path.is_symlink() else "no such file or directory"
+            reason = "is not a regular file" if path.exists() else "no such file or directory"
             raise UsageError([Problem(Location(str(path)), reason)])
         total.findings.extend(part.findings)
         total.files += part.files
@@ -657,8 +678,9 @@ def publish(
         options=options,
     )
     if result.report.warnings and not settings.quiet:
-        text = _format(result.report, Format.text, "render", settings.colored(sys.stderr))
-        typer.echo(text, nl=False, err=True)
+        painted = settings.colored(sys.stderr)
+        text = _format(result.report, Format.text, "render", painted)
+        typer.echo(text, nl=False, err=True, color=painted)
     if output is PublishFormat.json:
         typer.echo(
             _json(
@@ -708,13 +730,8 @@ def publish(
             f"published the render of {source} to {target} as {result.commit[:12]}"
             f" ({summary}){tries}",
         )
-    for label, paths in (
-        ("added", result.added),
-        ("removed", result.removed),
-        ("changed", result.changed),
-    ):
-        for path in paths:
-            _say(ctx, f"  {label}: {path}")
+    listed = {"added": result.added, "changed": result.changed, "removed": result.removed}
+    _listing(ctx, listed, everything=dry_run)  # a dry run is asked for the list
 
 
 class PlanFormat(StrEnum):
@@ -834,12 +851,15 @@ def diff(
         try:
             parts = diff_formats.to_markdown(result, max_bytes, show_noise)
         except ValueError as exc:
-            raise UsageError([Problem(Location("--max-bytes"), str(exc))]) from None
+            raise UsageError(
+                [Problem(Location("--max-bytes"), str(exc).removeprefix("--max-bytes "))]
+            ) from None
         typer.echo("".join(parts), nl=False)
     elif output is DiffFormat.json:
         typer.echo(diff_formats.to_json(result), nl=False)
     elif not settings.quiet:
-        typer.echo(diff_formats.to_text(result, color=settings.colored(sys.stdout)), nl=False)
+        painted = settings.colored(sys.stdout)
+        typer.echo(diff_formats.to_text(result, color=painted), nl=False, color=painted)
     if (exit_code or settings.quiet) and not result.clean:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -189,6 +189,21 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+_CUT = "\n… cut to fit the comment\n\n"
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` within ``limit`` bytes: cut at a line end (or a character) with a note when a
+    single piece (a very long row, path or note) is larger than a whole part."""
+    if _size(text) <= limit:
+        return text
+    room = max(limit - _size(_CUT), 0)
+    head = text.encode("utf-8")[:room].decode("utf-8", "ignore")
+    if "\n" in head:
+        head = head[: head.rindex("\n")]
+    return head + _CUT if _size(head + _CUT) <= limit else ""
+
+
 def _details(file: FileChange, budget: int) -> str:
     """A collapsible diff block within ``budget`` bytes, its lines cut to fit when needed."""
     lines = file.diff.splitlines()
@@ -264,7 +279,11 @@ def to_markdown(diff: Diff, max_bytes: int = MAX_BYTES, show_noise: bool = False
     apps = sorted({r.application for r in shown.resources if r.application})
     intro = f"`{diff.before}` → {diff.after}: **{summary(shown)}**."
     if apps:
-        intro += f" Applications: {', '.join(_code(a) for a in apps)}."
+        named = [_code(a) for a in apps]
+        while len(named) > 1 and _size(", ".join(named)) > max_bytes // 4:
+            named.pop()  # the sections name every application anyway
+        more = f" and {len(apps) - len(named)} more" if len(named) < len(apps) else ""
+        intro += f" Applications: {', '.join(named)}{more}."
     if hidden:
         intro += (
             f" {hidden} noise change{'s' if hidden != 1 else ''} (chart labels, checksums)"
@@ -286,7 +305,7 @@ def to_markdown(diff: Diff, max_bytes: int = MAX_BYTES, show_noise: bool = False
             if _size(parts[-1]) + _size(lead + text) > budget:
                 parts.append("")
                 lead = f"{title} (continued)\n\n" + (_TABLE_HEAD if kind == "row" else "")
-            parts[-1] += lead + text
+            parts[-1] += _fit(lead + text, budget - _size(parts[-1]))
             opened, in_table = True, kind == "row"
         if in_table:
             parts[-1] += "\n"

@@ -17,6 +17,11 @@ _HELPER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")
 # scheme://<userinfo>@ where userinfo may itself hold '@' (an unescaped password): everything up
 # to the last '@' before the host's first '/'.
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]*(?:@[^/\s@]*)*@")
+# A password holding an unescaped '/' (base64 tokens do): not valid URL syntax, but what a user
+# writes, and what must never be shown.
+_LOOSE_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@:]*:[^\s@]*@")
+# scp-like with a password (user:secret@host:path), or a bare user:token@host.
+_SCP_PASSWORD = re.compile(r"(?<![\w.:/@-])[\w.-]+:[^\s@/:]+@(?=[\w.-]+[:/])")
 
 
 def check_remote(url: str, *, allow_credentials: bool = False) -> str:
@@ -58,6 +63,8 @@ def check_remote(url: str, *, allow_credentials: bool = False) -> str:
 def credentials_in(url: str) -> bool:
     """Whether ``url`` holds user info that can be a secret: anything before '@' in an http(s)
     URL (a token is often the user name), or a password in any other URL."""
+    if _LOOSE_PASSWORD.match(url) or _SCP_PASSWORD.match(url):
+        return True
     match = _USERINFO.match(url)
     if match is None:
         return False
@@ -69,4 +76,6 @@ def credentials_in(url: str) -> bool:
 def redact(text: str) -> str:
     """``text`` with the user info of every URL in it replaced by ``***``: a password, a token
     used as the user name, a password holding '@'."""
-    return _USERINFO.sub(r"\g<scheme>***@", text)
+    text = _LOOSE_PASSWORD.sub(r"\g<scheme>***@", text)
+    text = _USERINFO.sub(r"\g<scheme>***@", text)
+    return _SCP_PASSWORD.sub("***@", text)

@@ -493,8 +493,16 @@ def _digest(value: str) -> str | None:
     """``value`` when it is a content digest; None when it is no digest at all; ValueError
     when it looks like one but cannot be (wrong length, upper case)."""
     match = _DIGEST_LIKE.fullmatch(value)
-    if match is None or match["algorithm"].lower() not in DIGEST_LENGTHS:
+    if match is None:
         return None
+    if match["algorithm"].lower() not in DIGEST_LENGTHS:
+        if len(match["hex"]) < 32:
+            return None  # a repository and a tag that happen to be hex, such as web:1234
+        raise ValueError(
+            f"{value!r} looks like a digest, but {match['algorithm']!r} is not a digest"
+            f" algorithm images use ({', '.join(DIGEST_LENGTHS)}); to name a repository and a"
+            " tag, give the registry too"
+        )
     algorithm, hex_digits = match["algorithm"], match["hex"]
     length = DIGEST_LENGTHS[algorithm.lower()]
     if algorithm != algorithm.lower() or hex_digits != hex_digits.lower():

@@ -296,3 +296,55 @@ def test_set_image_json(project: Path) -> None:
     assert data["keyPath"] == "components.frontend.image"
     text = (project / "config" / "platform.yaml").read_text().splitlines()
     assert data["new"] in text[data["line"] - 1]
+
+
+def _synthetic(apps: int, path_len: int, fields: int, note_len: int) -> object:
+    from gigrouter.diff import Diff, FileChange, ResourceChange, ResourceKey
+
+    resources = []
+    files = []
+    for i in range(apps):
+        app = f"app-{i:03d}-" + "a" * 20
+        path = f"{app}/" + "p" * path_len + ".yaml"
+        key = ResourceKey("", "v1", "ConfigMap", "ns", f"c{i}")
+        changes = tuple(FieldChange("data." + "k" * 80 + str(j), "x", "y") for j in range(fields))
+        helm = ("values: " + "n" * note_len,) if note_len else ()
+        resources.append(ResourceChange("changed", key, path, path, changes, helm, app))
+        files.append(
+            FileChange(path, "changed", f"--- a/{path}\n+++ b/{path}\n-x\n+y\n", 1, 1, app)
+        )
+    return Diff("before", "after", tuple(resources), tuple(files))
+
+
+@pytest.mark.parametrize(
+    ("apps", "path_len", "fields", "note_len"),
+    [(120, 10, 1, 0), (3, 10, 6, 0), (3, 10, 1, 3000), (2, 2500, 1, 0)],
+)
+def test_no_part_exceeds_the_budget_whatever_the_shape(
+    apps: int, path_len: int, fields: int, note_len: int
+) -> None:
+    diff = _synthetic(apps, path_len, fields, note_len)
+    for budget in (2_000, 5_000):
+        parts = diff_formats.to_markdown(diff, budget)  # type: ignore[arg-type]
+        assert parts and all(len(p.encode("utf-8")) <= budget for p in parts), [
+            len(p.encode()) for p in parts
+        ]
+
+
+def test_color_always_survives_a_pipe(project: Path, gigrouter_exe: str) -> None:
+    """click drops escape codes written to a pipe unless told not to: --color always must win."""
+    import subprocess
+
+    (project / "out" / "backend" / "secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: backend}\n"
+        "stringData: {password: hunter2}\n"
+    )
+    piped = subprocess.run(
+        [gigrouter_exe, "--color", "always", "validate"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert piped.returncode == 1 and "\x1b[" in piped.stdout
+    plain = subprocess.run([gigrouter_exe, "validate"], cwd=project, capture_output=True, text=True)
+    assert "\x1b[" not in plain.stdout

@@ -207,6 +207,7 @@ def test_a_users_own_ssh_and_speed_settings_win(monkeypatch: pytest.MonkeyPatch)
 
 SECRET_URLS = [
     ("https://ghp_T0KEN1234567890@github.com/acme/gitops.git", "ghp_T0KEN1234567890"),
+    ("https://u:pa/ss3cret@github.com/acme/gitops.git", "ss3cret"),  # '/' in the password
     ("https://user:p@ss@github.com/acme/gitops.git", "p@ss"),
     ("https://x-access-token:abc123@github.com/acme/gitops.git", "abc123"),
     ("ssh://git:hunter2@github.com/acme/gitops.git", "hunter2"),
@@ -269,3 +270,17 @@ def test_redaction_hides_every_user_info(secret: str, scheme: str) -> None:
     assert giturl.redact(text) == (
         f"fatal: unable to access '{scheme}://***@example.com/repo.git/': denied"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("u:s3cret@host:acme/gitops.git", "***@host:acme/gitops.git"),
+        ("x-access-token:ghp_abc@github.com/acme", "***@github.com/acme"),
+        ("git@github.com:acme/gitops.git", "git@github.com:acme/gitops.git"),
+        ("https://github.com:443/acme/gitops.git", "https://github.com:443/acme/gitops.git"),
+    ],
+)
+def test_scp_like_passwords_are_masked_and_plain_remotes_kept(text: str, shown: str) -> None:
+    assert giturl.redact(text) == shown
+    assert giturl.credentials_in(text) is (shown != text)

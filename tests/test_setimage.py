@@ -333,6 +333,8 @@ def test_a_digest_pins_the_current_repository(
         ("sha256:" + "AB" * 32, "a digest is written in lower case"),
         ("SHA256:" + "ab" * 32, "a digest is written in lower case"),
         ("sha512:" + "ab" * 32, "is not a sha512 digest: that is 128 hex digits, not 64"),
+        ("sha265:" + "ab" * 32, "'sha265' is not a digest algorithm images use"),
+        ("md5:" + "ab" * 16, "'md5' is not a digest algorithm images use"),
         ("Web:1", "is not an image reference"),
         ("web:1 2", "is not an image reference"),
         ("ghcr.io/acme/web@sha256:12", "is not an image reference"),
