@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -319,7 +320,7 @@ def _options(
 
 
 def _listing(
-    ctx: typer.Context, labels: dict[str, tuple[str, ...] | list[str]], everything: bool = False
+    ctx: typer.Context, labels: Mapping[str, Sequence[str]], everything: bool = False
 ) -> None:
     """``  removed: PATH`` for every removed file, always (nothing is removed unsaid), and with
     --verbose (or ``everything``) every added and changed one."""
