@@ -43,7 +43,7 @@ from gigrouter.model import Platform
 from gigrouter.overlay import load_environment, merge, overlay_path
 from gigrouter.pipeline import build_trees
 from gigrouter.render import render
-from gigrouter.types import image, image_tag
+from gigrouter.types import DIGEST_LENGTHS, image, image_tag
 
 
 @dataclass(frozen=True)
@@ -463,8 +463,6 @@ def split_reference(reference: str) -> tuple[str, str, str]:
     return rest, "", digest
 
 
-# OCI's registered digest algorithms and the length of their hex encoding.
-DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _DIGEST_LIKE = re.compile(r"^(?P<algorithm>[A-Za-z][A-Za-z0-9]*):(?P<hex>[0-9A-Fa-f]+)$")
 
 

@@ -129,7 +129,9 @@ def duration(value: str) -> str:
     return value
 
 
-_DIGEST_ALGORITHMS = ("sha256", "sha384", "sha512")
+# OCI's registered digest algorithms and the length of their hex encoding (set-image reads
+# this too).
+DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 
 
 def image(value: str) -> str:
@@ -138,7 +140,7 @@ def image(value: str) -> str:
             f"{value!r} is not an image reference such as 'registry.example.com/team/app:1.2.3'"
         )
     name = value.partition(":")[0]
-    if name in _DIGEST_ALGORITHMS and "/" not in value and "@" not in value:
+    if name in DIGEST_LENGTHS and "/" not in value and "@" not in value:
         raise ValueError(
             f"{value!r} is a digest, not an image reference: give the repository too"
             f" (repo@{name}:...)"
