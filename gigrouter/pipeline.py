@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gigrouter.appsets import application_sets
 from gigrouter.config import load_platform
+from gigrouter.docs import pages
 from gigrouter.errors import ValidationFailed
-from gigrouter.layout import TreeSettings, plan
+from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
+from gigrouter.layout.appsets import application_sets
 from gigrouter.model import Platform
 from gigrouter.overlay import ENVIRONMENTS_DIR, environment_names, load_environment, overlay_path
 from gigrouter.render import RenderedTree, render
@@ -84,6 +85,20 @@ def _settings(
     return TreeSettings(None, "", extra, applications="sets", extra_outputs=sets, environments=envs)
 
 
+def tree_outputs(
+    platform: Platform, config_name: str = "platform.yaml", settings: TreeSettings | None = None
+) -> list[Output]:
+    """Every file of one rendered tree, in a stable order: layout's manifests, the docs pages
+    about them and the metadata file."""
+    settings = settings or TreeSettings()
+    head = header(config_name)
+    manifests = outputs(platform, config_name, settings)
+    found = manifests + pages(platform, settings, head, manifests)
+    meta = metadata(platform, found, settings)
+    found.append(Output(METADATA_FILE, None, documents=(meta,), header=head))
+    return sorted(found, key=lambda o: o.path)
+
+
 def build_trees(config: Path, env: str | None = None, everything: bool = False) -> list[Built]:
     """Render in memory: the base tree (env None), one environment, or with ``everything`` the
     base and every environment."""
@@ -95,7 +110,9 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
         Built(
             name,
             platforms[name],
-            render(plan(platforms[name], config.name, _settings(platforms, name, config.name))),
+            render(
+                tree_outputs(platforms[name], config.name, _settings(platforms, name, config.name))
+            ),
         )
         for name in names
     ]

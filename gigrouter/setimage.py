@@ -38,10 +38,9 @@ from gigrouter.config import (
     read_yaml,
 )
 from gigrouter.errors import ConfigError, GigrouterError, Location, Problem, UsageError
-from gigrouter.layout import plan
 from gigrouter.model import Platform
 from gigrouter.overlay import load_environment, merge, overlay_path
-from gigrouter.pipeline import build_trees
+from gigrouter.pipeline import build_trees, tree_outputs
 from gigrouter.render import render
 from gigrouter.types import DIGEST_LENGTHS, image, image_tag
 
@@ -598,7 +597,7 @@ def _check(new_text: str, old_data: Any, path: KeyPath, new: str, display: str) 
     node[path[-1]] = new
     if source.data != expected:  # pragma: no cover - guards the span arithmetic
         raise ConfigError([Problem(source.location(path), "the in-place edit went wrong")])
-    render(plan(platform, Path(display).name))
+    render(tree_outputs(platform, Path(display).name))
 
 
 def _replace(target: Path, text: str) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 
 from gigrouter.config import build_platform, parse_yaml
-from gigrouter.layout import plan
 from gigrouter.model import Platform
+from gigrouter.pipeline import tree_outputs
 from gigrouter.render import RenderedTree, render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ def platform_from_text(text: str) -> Platform:
 
 
 def render_text(text: str) -> RenderedTree:
-    return render(plan(platform_from_text(text)))
+    return render(tree_outputs(platform_from_text(text)))
 
 
 def documents(tree: RenderedTree) -> list[tuple[str, dict[str, Any]]]:

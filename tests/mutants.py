@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +62,8 @@ FINDING_EXITS = {
 }
 FINDING_VAR = "_mutant_finding"
 
-MODEL_FILE = "gigrouter/model.py"
+MODEL_FILE = "gigrouter/model/platform.py"  # class Platform and its cross_check
+MODEL_DIR = "gigrouter/model/"
 CONFIG_FILE = "gigrouter/config.py"
 GOLDEN_FINDINGS_TEST = "tests/validate/test_golden_findings.py"
 CROSSCHECK_TEST = "tests/test_config_crosschecks.py"
@@ -503,11 +504,19 @@ def _validator_raises(cls: ast.ClassDef) -> Iterator[tuple[ast.FunctionDef, ast.
                 yield method, node
 
 
-def config_check_sites(source: str, file: str = MODEL_FILE) -> list[CheckSite]:
-    """Every cross-key check of the config model: each statement of ``Platform``'s methods that
-    adds a problem (``Platform.cross_check``), and each ``raise`` of a validator that compares
-    several keys."""
-    tree = _parsed(source)
+def model_sources(sources: Mapping[str, str]) -> dict[str, str]:
+    """The modules of the config model among ``sources`` (file -> text)."""
+    return {f: text for f, text in sorted(sources.items()) if f.startswith(MODEL_DIR)}
+
+
+def config_check_sites(sources: Mapping[str, str]) -> list[CheckSite]:
+    """Every cross-key check of the config model (``sources``: its modules, file -> text):
+    each statement of ``Platform``'s methods that adds a problem (``Platform.cross_check``), and
+    each ``raise`` of a validator that compares several keys."""
+    file = MODEL_FILE
+    if file not in sources:
+        raise MutationError(f"{file} is not among the model's modules")
+    tree = _parsed(sources[file])
     classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     platform = next((c for c in classes if c.name == "Platform"), None)
     if platform is None:
@@ -534,6 +543,14 @@ def config_check_sites(source: str, file: str = MODEL_FILE) -> list[CheckSite]:
             )
     if not sites:
         raise MutationError(f"no cross-key check found in {file} (Platform.cross_check)")
+    for module, source in sorted(sources.items()):
+        sites.extend(_validator_sites(module, source))
+    return sorted(sites, key=lambda s: s.key)
+
+
+def _validator_sites(file: str, source: str) -> list[CheckSite]:
+    sites: list[CheckSite] = []
+    classes = [n for n in _parsed(source).body if isinstance(n, ast.ClassDef)]
     for cls in classes:
         for method, node in _validator_raises(cls):
             assert isinstance(node.exc, ast.Call)
@@ -547,7 +564,7 @@ def config_check_sites(source: str, file: str = MODEL_FILE) -> list[CheckSite]:
                     _template(node.exc.args[0]),
                 )
             )
-    return sorted(sites, key=lambda s: s.key)
+    return sites
 
 
 def skip_check(source: str, site: CheckSite) -> str:
@@ -744,7 +761,7 @@ def check_mutants(sources: dict[str, str]) -> tuple[list[Mutant], list[str]]:
     mutants: list[Mutant] = []
     errors: list[str] = []
     try:
-        for site in config_check_sites(sources[MODEL_FILE]):
+        for site in config_check_sites(model_sources(sources)):
             mutants.append(
                 Mutant(
                     "check-off",

@@ -48,8 +48,10 @@ def base_of(case: str) -> Path:
 
 
 def sites() -> list[CheckSite]:
-    model = Path(gigrouter.model.__file__)
-    return config_check_sites(model.read_text(encoding="utf-8"), "gigrouter/model.py")
+    package = Path(gigrouter.model.__file__).parent
+    return config_check_sites(
+        {f"gigrouter/model/{p.name}": p.read_text(encoding="utf-8") for p in package.glob("*.py")}
+    )
 
 
 def test_there_are_cases() -> None:

@@ -27,12 +27,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from pydantic import BaseModel
 
-from gigrouter import docs_facts
+from gigrouter.docs import facts as docs_facts
 from gigrouter.docs import platform_readme, wave_reason
-from gigrouter.layout import README, TreeSettings, plan
+from gigrouter.layout import README, TreeSettings
 from gigrouter.markdown import MermaidIds, code, comment, label, table, text
 from gigrouter.model import Platform, Route
-from gigrouter.pipeline import Built, build_trees, combine
+from gigrouter.pipeline import Built, build_trees, combine, tree_outputs
 from gigrouter.render import RenderedTree, render
 from gigrouter.types import printable
 from gigrouter.validate.rules.alb import grafana_fullname as validate_grafana_fullname
@@ -402,7 +402,7 @@ def leaky_config() -> dict[str, Any]:
 
 
 def test_no_value_reaches_the_docs_but_every_reference_does() -> None:
-    tree = render(plan(Platform.model_validate(leaky_config())))
+    tree = render(tree_outputs(Platform.model_validate(leaky_config())))
     manifests = "".join(t for p, t in tree.files.items() if not p.endswith(README))
     pages = {p: t for p, t in tree.files.items() if p.endswith(README)}
     kinds = ("env", "configmap", "kibana", "values", "inline", "parameter", "service-config")

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from gigrouter import yamlio
 from gigrouter.config import build_platform, parse_yaml
 from gigrouter.errors import ConfigError
-from gigrouter.layout import plan
+from gigrouter.pipeline import tree_outputs
 from gigrouter.render import render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -171,7 +171,7 @@ def _render(field: str, value: str) -> dict[str, str] | None:
         platform = build_platform(parse_yaml(yamlio.dump(data), "platform.yaml"))
     except ConfigError:
         return None
-    return render(plan(platform)).files
+    return render(tree_outputs(platform)).files
 
 
 @cache

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from mutants import (
     GUARD_EXIT,
+    MODEL_DIR,
     MODEL_FILE,
     REPO,
     Mutant,
@@ -71,9 +72,15 @@ def test_every_registered_rule_gets_both_mutants(plan: Plan) -> None:
         assert kinds == ["report-off", "rule-off"], rule
 
 
+def model_files() -> dict[str, str]:
+    return {
+        path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted((REPO / MODEL_DIR).glob("*.py"))
+    }
+
+
 def test_every_cross_key_check_gets_a_mutant(plan: Plan) -> None:
-    source = (REPO / MODEL_FILE).read_text(encoding="utf-8")
-    sites = config_check_sites(source)
+    sites = config_check_sites(model_files())
     assert any(s.key_path == "Application._one_source" for s in sites)  # validators count
     checks = [m for m in plan.mutants if m.kind == "check-off"]
     # one per check, plus one that drops every cross-check result in build_platform
@@ -288,7 +295,7 @@ def test_rule_off_needs_the_function_it_wraps() -> None:
 
 def test_check_off_skips_exactly_its_cross_key_check(monkeypatch: pytest.MonkeyPatch) -> None:
     source = (REPO / MODEL_FILE).read_text(encoding="utf-8")
-    site = next(s for s in config_check_sites(source) if s.message.startswith("wave {}"))
+    site = next(s for s in config_check_sites(model_files()) if s.message.startswith("wave {}"))
     data = yaml.safe_load(
         (CROSSCHECK_CASES / "wave-not-after-dependency" / "config.yaml").read_text()
     )

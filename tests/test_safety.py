@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gigrouter import yamlio
-from gigrouter.layout import plan
 from gigrouter.model import Platform
+from gigrouter.pipeline import tree_outputs
 from gigrouter.render import render
 from gigrouter.types import printable
 
@@ -70,7 +70,7 @@ def render_with(mutate: Any) -> Any:
     mutate(data)
     platform = Platform.model_validate(data)
     assert platform.cross_check() == []
-    return render(plan(platform))
+    return render(tree_outputs(platform))
 
 
 def set_free_text(data: dict[str, Any], value: str) -> None:
@@ -183,7 +183,7 @@ def test_byte_identical_whatever_the_environment(gigrouter_exe: str, tmp_path: P
 
 
 def test_rendered_files_use_lf_and_end_with_newline() -> None:
-    tree = render(plan(Platform.model_validate(BASE)))
+    tree = render(tree_outputs(Platform.model_validate(BASE)))
     for path, text in tree.files.items():
         assert "\r" not in text, path
         assert text.endswith("\n") and not text.endswith("\n\n\n"), path

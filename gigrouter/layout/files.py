@@ -70,10 +70,10 @@ class TreeSettings:
     environments: tuple[str, ...] = ()  # the environment trees beside the base (for its README)
 
 
-def plan(
+def outputs(
     platform: Platform, config_name: str = "platform.yaml", settings: TreeSettings | None = None
 ) -> list[Output]:
-    """Every file of the rendered tree, in a stable order."""
+    """Every manifest of the rendered tree (no docs, no metadata file), in a stable order."""
     settings = settings or TreeSettings()
     head = header(config_name)
     outputs: list[Output] = []
@@ -81,7 +81,6 @@ def plan(
     root = platform.argocd.root
     if settings.applications != "none":
         outputs.append(_root_output(platform, settings, common, head))
-    app_files: dict[str, list[str]] = {}  # app directory -> the files rendered into it
     for app in platform.active_applications():
         if settings.applications == "own":
             outputs.append(
@@ -104,13 +103,8 @@ def plan(
                     header=head,
                 )
             ]
-        if app.path is not None and own:
-            app_files[app.path] = [o.path[len(app.path) + 1 :] for o in own]
         outputs.extend(own)
     outputs.extend(settings.extra_outputs)
-    outputs.extend(_docs_outputs(platform, settings, head, app_files))
-    meta = metadata(platform, outputs, settings)
-    outputs.append(Output(METADATA_FILE, None, documents=(meta,), header=head))
     return sorted(outputs, key=lambda o: o.path)
 
 
@@ -139,21 +133,16 @@ def _join(*parts: str) -> str:
 README = "README.md"
 
 
-def _docs_outputs(
-    platform: Platform, settings: TreeSettings, head: str, app_files: Mapping[str, list[str]]
-) -> list[Output]:
-    """The tree's README.md and one per app directory. Argo CD reads only .yaml, .yml and
-    .json files from a directory source (and a Helm source only its values files), so a README
-    inside an Application's path is never applied."""
-    # docs documents the layout with this module's views, so it is imported here, not above.
-    from gigrouter.docs import app_readme, platform_readme
-
-    outputs = [Output(README, None, text=platform_readme(platform, settings, head))]
+def app_files(platform: Platform, outputs: list[Output]) -> dict[str, list[str]]:
+    """Each active app directory -> the files rendered into it (relative to the directory)."""
+    found: dict[str, list[str]] = {}
     for app in platform.active_applications():
-        if app.path is not None and app.path in app_files:
-            text = app_readme(platform, app, settings, app_files[app.path], head)
-            outputs.append(Output(_join(app.path, README), None, text=text))
-    return outputs
+        if app.path is None:
+            continue
+        inside = [o.path[len(app.path) + 1 :] for o in outputs if o.path.startswith(app.path + "/")]
+        if inside:
+            found[app.path] = inside
+    return found
 
 
 def part_of(platform: Platform) -> dict[str, str]:
@@ -668,18 +657,19 @@ def metadata(
         {o.path.split("/", 1)[0] for o in outputs} | {METADATA_FILE} | set(settings.extra_entries)
     )
     crds = [
-        {"application": app.name, "groups": list(app.helm.crd_groups)}
+        {"application": settings.app_prefix + app.name, "groups": list(app.helm.crd_groups)}
         for app in platform.active_applications()
         if app.helm is not None and app.helm.crd_groups
     ]
     values_files = [
-        {"application": app.name, "path": _join(app.path, "values.yaml")}
+        {"application": settings.app_prefix + app.name, "path": _join(app.path, "values.yaml")}
         for app in platform.active_applications()
         if app.helm is not None and app.helm.values_in_repo and app.path is not None
     ]
     head: dict[str, Any] = {
         "gigrouter": {"format": METADATA_FORMAT},
         "platform": platform.name,
+        "domain": platform.domain,
     }
     if settings.environment is not None:
         head["environment"] = settings.environment

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from gigrouter.docs_facts import Facts, Service
+from gigrouter.docs.facts import Facts, Service
 from gigrouter.layout import TreeSettings
 from gigrouter.markdown import MermaidIds, label
 from gigrouter.model import Platform

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gigrouter.errors import ConfigError, Location, Problem
-from gigrouter.layout import (
+from gigrouter.layout.files import (
     Output,
     TreeSettings,
     application_view,

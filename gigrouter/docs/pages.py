@@ -1,5 +1,5 @@
 """Generated docs: README.md at the root of every rendered tree, and a short one in every app
-directory, built from ``docs_facts`` and ``docs_diagrams``; every value passes through
+directory, built from ``docs.facts`` and ``docs.diagrams``; every value passes through
 ``markdown.text`` or ``markdown.code``. The pages are deterministic (no timestamps, config order
 or sorted) and carry the generated-file header as an HTML comment.
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from gigrouter.docs_diagrams import PROVIDERS, architecture_diagram, waves_diagram
-from gigrouter.docs_facts import Chart, Facts, Image, Policy, Route, facts, split_image
-from gigrouter.layout import README, TreeSettings
+from gigrouter.docs.diagrams import PROVIDERS, architecture_diagram, waves_diagram
+from gigrouter.docs.facts import Chart, Facts, Image, Policy, Route, facts, split_image
+from gigrouter.layout import README, Output, TreeSettings, app_files
 from gigrouter.markdown import code, comment, link, mermaid, table, text
 from gigrouter.model import Application, Platform
 
@@ -75,6 +75,21 @@ def _waits(platform: Platform, settings: TreeSettings) -> str:
         " Healthy (`argocd.application_health_check: false`): the waves only order their"
         " creation."
     )
+
+
+def pages(
+    platform: Platform, settings: TreeSettings, head: str, manifests: list[Output]
+) -> list[Output]:
+    """The tree's README.md and one per app directory. Argo CD reads only .yaml, .yml and
+    .json files from a directory source (and a Helm source only its values files), so a README
+    inside an Application's path is never applied."""
+    found = [Output(README, None, text=platform_readme(platform, settings, head))]
+    files = app_files(platform, manifests)
+    for app in platform.active_applications():
+        if app.path is not None and app.path in files:
+            text = app_readme(platform, app, settings, files[app.path], head)
+            found.append(Output(f"{app.path}/{README}", None, text=text))
+    return found
 
 
 def platform_readme(platform: Platform, settings: TreeSettings, header: str = "") -> str:

@@ -1,0 +1,58 @@
+"""Stage 3: the typed platform -> the files to write (manifests, Applications, ApplicationSets).
+
+Docs read this package; it never reads docs. ``pipeline`` joins the two with the metadata file.
+"""
+
+from gigrouter.layout.files import (
+    FINALIZER,
+    FLUENT_BIT_CONFIG_DIR,
+    HEALTH_CHECK_NOTE,
+    METADATA_FILE,
+    METADATA_FORMAT,
+    README,
+    WAVE,
+    Output,
+    TreeSettings,
+    alb_annotations,
+    app_files,
+    application_view,
+    container_view,
+    header,
+    ingress_view,
+    metadata,
+    observability_values,
+    outputs,
+    part_of,
+    probe_view,
+    resources_view,
+    wave_annotation,
+    web_service_names,
+    workload_view,
+)
+
+__all__ = [
+    "FINALIZER",
+    "FLUENT_BIT_CONFIG_DIR",
+    "HEALTH_CHECK_NOTE",
+    "METADATA_FILE",
+    "METADATA_FORMAT",
+    "README",
+    "WAVE",
+    "Output",
+    "TreeSettings",
+    "alb_annotations",
+    "app_files",
+    "application_view",
+    "container_view",
+    "header",
+    "ingress_view",
+    "metadata",
+    "observability_values",
+    "outputs",
+    "part_of",
+    "probe_view",
+    "resources_view",
+    "wave_annotation",
+    "web_service_names",
+    "workload_view",
+]
