@@ -117,6 +117,7 @@ def test_all_rules_documented() -> None:
         "ingress-class-annotation-deprecated",
         "alb-invalid-annotation",
         "alb-scheme-default",
+        "alb-annotations-ignored",
     }
 
 
@@ -430,6 +431,103 @@ def test_ingress_class_of_the_alb_controller_counts(tmp_path: Path) -> None:
     assert [f.rule for f in run(tmp_path)] == ["alb-shadowed-path"]
 
 
+def ingress_class(name: str, controller: str, default: bool = False) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if default:
+        metadata["annotations"] = {"ingressclass.kubernetes.io/is-default-class": "true"}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": metadata,
+        "spec": {"controller": controller},
+    }
+
+
+@pytest.mark.parametrize(
+    "class_name",
+    ["nginx", "ingress-nginx", "traefik", "haproxy", "kong", "contour", "istio", "gce", "cilium"],
+)
+def test_alb_annotations_on_another_controllers_ingress_are_ignored(
+    tmp_path: Path, class_name: str
+) -> None:
+    # The catch-all of an nginx Ingress would shadow the ALB Ingress's /api if it were a member.
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a", class_name=class_name, order="1"))
+    write(tmp_path, "b/ingress.yaml", ingress("api", "b", [("/api", "Prefix")], order="2"))
+    findings = run(tmp_path)
+    assert [(f.rule, f.severity, f.file) for f in findings] == [
+        ("alb-annotations-ignored", Severity.WARNING, "a/ingress.yaml")
+    ]
+    message = findings[0].message
+    assert f"the {class_name} controller" in message
+    assert "ignores ALB annotations: " in message
+    assert f"{P}certificate-arn, {P}group.name, {P}group.order" in message
+    assert findings[0].resource == Resource("networking.k8s.io/v1", "Ingress", "a", "web")
+
+
+def test_no_alb_rule_runs_on_a_non_alb_ingress(tmp_path: Path) -> None:
+    # Every group rule would fire on these two if they were ALB Ingresses.
+    bad = ingress("web", "a", class_name="nginx", group="Bad_Group", scheme="public")
+    twice = ingress("web2", "a", class_name="nginx", group="Bad_Group", scheme="internal")
+    write(tmp_path, "a/ingress.yaml", bad, twice)
+    assert [f.rule for f in run(tmp_path)] == ["alb-annotations-ignored"] * 2
+
+
+def test_legacy_class_annotation_of_another_controller(tmp_path: Path) -> None:
+    legacy = ingress("web", "a", class_name="alb", **{"kubernetes.io/ingress.class": "nginx"})
+    write(tmp_path, "a/ingress.yaml", legacy)
+    assert [f.rule for f in run(tmp_path)] == ["alb-annotations-ignored"]
+
+
+def test_ingress_class_in_the_tree_with_another_controller(tmp_path: Path) -> None:
+    write(tmp_path, "classes.yaml", ingress_class("public", "k8s.io/ingress-nginx"))
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a", class_name="public"))
+    [finding] = run(tmp_path)
+    assert finding.rule == "alb-annotations-ignored"
+    assert "the public controller (k8s.io/ingress-nginx)" in finding.message
+
+
+def test_alb_class_of_another_controller_in_the_tree_is_not_alb(tmp_path: Path) -> None:
+    write(tmp_path, "classes.yaml", ingress_class("alb", "example.com/other"))
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a"))
+    assert [f.rule for f in run(tmp_path)] == ["alb-annotations-ignored"]
+
+
+def test_a_well_known_class_is_never_alb(tmp_path: Path) -> None:
+    write(tmp_path, "classes.yaml", ingress_class("nginx", "ingress.k8s.aws/alb"))
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a", class_name="nginx"))
+    assert [f.rule for f in run(tmp_path)] == ["alb-annotations-ignored"]
+
+
+def test_an_unknown_class_is_not_alb(tmp_path: Path) -> None:
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a", class_name="internal-lb"))
+    [finding] = run(tmp_path)
+    assert (finding.rule, finding.severity) == ("alb-annotations-ignored", Severity.WARNING)
+    assert "the internal-lb controller ignores ALB annotations" in finding.message
+
+
+def test_no_class_with_a_default_class_of_another_controller(tmp_path: Path) -> None:
+    write(tmp_path, "classes.yaml", ingress_class("nginx", "k8s.io/ingress-nginx", default=True))
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a", class_name=None))
+    [finding] = run(tmp_path)
+    assert finding.rule == "alb-annotations-ignored"
+    assert "the nginx controller (the default IngressClass, k8s.io/ingress-nginx)" in (
+        finding.message
+    )
+
+
+def test_no_class_with_a_default_alb_class_stays_alb(tmp_path: Path) -> None:
+    write(tmp_path, "classes.yaml", ingress_class("lb", "ingress.k8s.aws/alb", default=True))
+    write(tmp_path, "a/ingress.yaml", ingress("web", "a", class_name=None))
+    assert [f.rule for f in run(tmp_path)] == ["ingress-class-missing"]
+
+
+def test_another_controllers_ingress_without_alb_annotations_is_silent(tmp_path: Path) -> None:
+    nginx = ingress("web", "a", class_name="nginx", group=None, https=False)
+    nginx["metadata"]["annotations"] = {"nginx.ingress.kubernetes.io/ssl-redirect": "true"}
+    write(tmp_path, "a/ingress.yaml", nginx)
+    assert run(tmp_path) == []
+
+
 # --------------------------------------------------------------------------- 6. invalid values
 
 
@@ -628,6 +726,17 @@ def test_chart_values_prometheus_ingress_gets_chart_name(tmp_path: Path) -> None
         ("alb-https-listener-missing", Severity.ERROR, "observability/values.yaml", 2)
     ]
     assert "prometheus.ingress.annotations" in findings[0].message
+
+
+def test_chart_values_of_another_controller_are_ignored_at_the_values_file(
+    tmp_path: Path,
+) -> None:
+    chart_tree(tmp_path, values_file(order="5", host=HOST).replace("Name: alb", "Name: nginx"))
+    findings = run(tmp_path)  # no alb-shadowed-path: grafana is not in the group
+    assert [(f.rule, f.severity, f.file, f.line) for f in findings] == [
+        ("alb-annotations-ignored", Severity.WARNING, "observability/values.yaml", 7)
+    ]
+    assert "grafana.ingress.annotations in observability/values.yaml" in findings[0].message
 
 
 def test_chart_names() -> None:

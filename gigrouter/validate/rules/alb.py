@@ -48,6 +48,9 @@ RULES: dict[str, str] = {
         "An ALB Ingress uses the deprecated kubernetes.io/ingress.class annotation."
     ),
     "alb-invalid-annotation": "An ALB annotation has a value the controller rejects.",
+    "alb-annotations-ignored": (
+        "An Ingress another controller serves (nginx, Traefik, ...) carries ALB annotations."
+    ),
     "alb-scheme-default": (
         "No member of an ALB ingress group sets a scheme, so the ALB is internal (the default)."
     ),
@@ -57,6 +60,26 @@ PREFIX = "alb.ingress.kubernetes.io/"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 ALB_CONTROLLER = "ingress.k8s.aws/alb"
 DEFAULT_ALB_CLASS = "alb"  # the IngressClass the chart creates (ingressClass: alb)
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+# Ingress classes of other controllers, never the ALB's whatever the tree says (their usual
+# IngressClass controller, or what serves the class when it has none, like GKE's gce).
+OTHER_CLASSES: dict[str, str] = {
+    "nginx": "k8s.io/ingress-nginx",
+    "ingress-nginx": "k8s.io/ingress-nginx",
+    "nginx-internal": "k8s.io/ingress-nginx",
+    "traefik": "traefik.io/ingress-controller",
+    "haproxy": "haproxy.org/ingress-controller/haproxy",
+    "kong": "ingress-controllers.konghq.com/kong",
+    "contour": "projectcontour.io/ingress-controller",
+    "istio": "istio.io/ingress-controller",
+    "cilium": "io.cilium/ingress-controller",
+    "ambassador": "getambassador.io/ingress-controller",
+    "gce": "GKE Ingress",
+    "gce-internal": "GKE Ingress",
+    "azure-application-gateway": "azure/application-gateway",
+    "webapprouting.kubernetes.azure.com": "webapprouting.kubernetes.azure.com/nginx",
+    "openshift-default": "openshift.io/ingress-to-route",
+}
 
 # Annotations whose MergeBehavior is "Exclusive" in the controller's annotation table
 # (kubernetes-sigs/aws-load-balancer-controller docs/guide/ingress/annotations.md, v3.0.0;
@@ -261,39 +284,69 @@ def ingress_routes(spec: dict[str, Any]) -> list[Route]:
 # --------------------------------------------------------------------------- group building
 
 
-def _alb_classes(ctx: Context) -> tuple[set[str], set[str]]:
-    """(IngressClass names served by the ALB controller, names served by another controller)."""
-    alb = {DEFAULT_ALB_CLASS}
-    other: set[str] = set()
+@dataclass(frozen=True)
+class Classes:
+    """The IngressClasses of the tree: name -> controller, and the default class if one is."""
+
+    controllers: dict[str, str]
+    default: tuple[str, str] | None  # (name, controller) of the default IngressClass
+
+
+def ingress_classes(ctx: Context) -> Classes:
+    controllers: dict[str, str] = {}
+    default: tuple[str, str] | None = None
     for doc in ctx.index.of_kind("IngressClass"):
-        controller = doc.spec.get("controller")
-        (alb if controller == ALB_CONTROLLER else other).add(doc.name)
-    return alb - other, other
+        controller = _text(doc.spec.get("controller")).strip()
+        controllers[doc.name] = controller
+        if _text(doc.annotations.get(DEFAULT_CLASS_ANNOTATION)).strip().lower() == "true":
+            default = (doc.name, controller)
+    return Classes(controllers, default)
 
 
-def is_alb(
-    annotations: dict[str, str], class_name: str | None, alb: set[str], other: set[str]
-) -> bool:
-    """Whether the ALB controller will reconcile this Ingress (as the controller classifies it)."""
+def other_controller(
+    annotations: dict[str, str], class_name: str | None, classes: Classes
+) -> str | None:
+    """None when the ALB controller reconciles this Ingress; otherwise a description of the
+    controller that does (``the nginx controller``), for messages.
+
+    The class is the legacy kubernetes.io/ingress.class annotation when present (it wins over
+    spec.ingressClassName), else spec.ingressClassName. A class names the ALB controller when
+    the tree's IngressClass of that name has controller ingress.k8s.aws/alb, or when it is
+    ``alb`` and the tree has no IngressClass of that name (the chart creates it). An Ingress
+    without a class is ALB only when it carries ALB annotations and no default IngressClass
+    of another controller takes it."""
     legacy = annotations.get(CLASS_ANNOTATION)
-    if legacy is not None:  # the annotation wins over spec.ingressClassName
-        return legacy.strip() == DEFAULT_ALB_CLASS
-    if class_name:
-        if class_name in alb:
-            return True
-        if class_name in other:
-            return False
-    return any(key.startswith(PREFIX) for key in annotations)
+    name = legacy.strip() if legacy is not None else (class_name or "").strip()
+    if name:
+        controller = classes.controllers.get(name)
+        if name in OTHER_CLASSES:
+            return f"the {name} controller ({controller or OTHER_CLASSES[name]})"
+        if controller is not None:
+            if controller == ALB_CONTROLLER:
+                return None
+            return f"the {name} controller ({controller or 'no controller'})"
+        if name == DEFAULT_ALB_CLASS:
+            return None
+        return f"the {name} controller"
+    if classes.default is not None and classes.default[1] != ALB_CONTROLLER:
+        default, controller = classes.default
+        return f"the {default} controller (the default IngressClass, {controller})"
+    if any(key.startswith(PREFIX) for key in annotations):
+        return None
+    return "no ALB controller (the Ingress names no class)"
 
 
-def _doc_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Member]:
+def is_alb(annotations: dict[str, str], class_name: str | None, classes: Classes) -> bool:
+    """Whether the ALB controller will reconcile this Ingress (as the controller classifies it)."""
+    return other_controller(annotations, class_name, classes) is None
+
+
+def _doc_members(ctx: Context, classes: Classes) -> Iterator[tuple[Member, str | None]]:
     for doc in ctx.index.of_kind("Ingress"):
         annotations = _annotations(doc.metadata.get("annotations"))
         class_name = doc.spec.get("ingressClassName")
         class_s = class_name if isinstance(class_name, str) and class_name else None
-        if not is_alb(annotations, class_s, alb, other):
-            continue
-        yield Member(
+        member = Member(
             file=doc.file,
             line=doc.line,
             namespace=doc.namespace,
@@ -303,6 +356,7 @@ def _doc_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Membe
             routes=ingress_routes(doc.spec),
             doc=doc,
         )
+        yield member, other_controller(annotations, class_s, classes)
 
 
 def _values_apps(ctx: Context, file: str) -> list[AppInfo]:
@@ -437,7 +491,21 @@ def _chart_routes(key: str, ingress: dict[str, Any]) -> list[Route]:
     return routes
 
 
-def _values_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Member]:
+@dataclass(frozen=True)
+class ChartIngress:
+    """``<key>.ingress`` of a values file: an Ingress the chart renders (when enabled)."""
+
+    file: str
+    line: int
+    key: str
+    section: dict[str, Any]
+    ingress: dict[str, Any]
+    values: dict[str, Any]
+    apps: tuple[AppInfo, ...]
+
+
+def chart_ingresses(ctx: Context) -> Iterator[ChartIngress]:
+    """Every enabled ``<key>.ingress`` with hosts or annotations in the tree's values files."""
     for file in sorted(ctx.tree.values_files):
         text = ctx.tree.text(file)
         if text is None:
@@ -448,7 +516,7 @@ def _values_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Me
             continue
         if not isinstance(values, dict):
             continue
-        apps = _values_apps(ctx, file)
+        apps = tuple(_values_apps(ctx, file))
         for key, section in values.items():
             if not isinstance(section, dict):
                 continue
@@ -457,26 +525,32 @@ def _values_members(ctx: Context, alb: set[str], other: set[str]) -> Iterator[Me
                 continue
             if "hosts" not in ingress and "annotations" not in ingress:
                 continue
-            annotations = _annotations(ingress.get("annotations"))
-            class_name = ingress.get("ingressClassName")
-            class_s = class_name if isinstance(class_name, str) and class_name else None
-            if not is_alb(annotations, class_s, alb, other):
-                continue
-            line = key_line(text, str(key))
-            targets: list[AppInfo | None] = [*apps] if apps else [None]
-            for app in targets:
-                namespace, name = _virtual_identity(str(key), section, values, app)
-                yield Member(
-                    file=file,
-                    line=line,
-                    namespace=namespace,
-                    name=name,
-                    annotations=annotations,
-                    class_name=class_s,
-                    routes=_chart_routes(str(key), ingress),
-                    values_key=str(key),
-                    resource=Resource("networking.k8s.io/v1", "Ingress", namespace, name),
-                )
+            yield ChartIngress(
+                file, key_line(text, str(key)), str(key), section, ingress, values, apps
+            )
+
+
+def _values_members(ctx: Context, classes: Classes) -> Iterator[tuple[Member, str | None]]:
+    for chart in chart_ingresses(ctx):
+        annotations = _annotations(chart.ingress.get("annotations"))
+        class_name = chart.ingress.get("ingressClassName")
+        class_s = class_name if isinstance(class_name, str) and class_name else None
+        other = other_controller(annotations, class_s, classes)
+        targets: list[AppInfo | None] = [*chart.apps] if chart.apps else [None]
+        for app in targets:
+            namespace, name = _virtual_identity(chart.key, chart.section, chart.values, app)
+            member = Member(
+                file=chart.file,
+                line=chart.line,
+                namespace=namespace,
+                name=name,
+                annotations=annotations,
+                class_name=class_s,
+                routes=_chart_routes(chart.key, chart.ingress),
+                values_key=chart.key,
+                resource=Resource("networking.k8s.io/v1", "Ingress", namespace, name),
+            )
+            yield member, other
 
 
 def _virtual_identity(
@@ -509,10 +583,16 @@ class Group:
         return f"ALB group '{self.key}'" if self.key else "the ALB of this Ingress"
 
 
+def classify(ctx: Context) -> list[tuple[Member, str | None]]:
+    """Every Ingress of the tree (manifests, then chart values) with the controller that
+    reconciles it instead of the ALB controller (None: the ALB controller does)."""
+    classes = ingress_classes(ctx)
+    return [*_doc_members(ctx, classes), *_values_members(ctx, classes)]
+
+
 def collect_groups(ctx: Context) -> tuple[list[Group], list[Member]]:
     """Every ALB group with its members in evaluation order, plus all members."""
-    alb, other = _alb_classes(ctx)
-    members = [*_doc_members(ctx, alb, other), *_values_members(ctx, alb, other)]
+    members = [m for m, other in classify(ctx) if other is None]
     groups: dict[str, Group] = {}
     for index, member in enumerate(members):
         order = parse_int(member.alb("group.order") or "")
@@ -538,6 +618,9 @@ def _order_ok(order: int) -> bool:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    for member, other in classify(ctx):
+        if other is not None:
+            yield from _check_ignored(member, other)
     groups, members = collect_groups(ctx)
     for member in members:
         yield from _check_annotations(member)
@@ -547,6 +630,24 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield from _check_https_listener(group)
         yield from _check_routes(group)
         yield from _check_scheme(group)
+
+
+def _check_ignored(m: Member, controller: str) -> Iterator[Finding]:
+    keys = sorted(key for key in m.annotations if key.startswith(PREFIX))
+    if not keys:
+        return
+    where = (
+        f"{m.values_key}.ingress.annotations in {m.file}"
+        if m.values_key is not None
+        else "metadata.annotations"
+    )
+    yield m.finding(
+        Severity.WARNING,
+        "alb-annotations-ignored",
+        f"{m.label} is served by {controller}, not the AWS Load Balancer Controller, so "
+        f"{controller} ignores ALB annotations: {', '.join(keys)}; remove them from {where}, "
+        f"or give the Ingress the ALB's class ({DEFAULT_ALB_CLASS}) if an ALB should serve it",
+    )
 
 
 def _check_annotations(m: Member) -> Iterator[Finding]:
