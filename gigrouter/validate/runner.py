@@ -34,9 +34,9 @@ CORE_RULES = {
 
 
 def _modules() -> list[Any]:
-    from gigrouter.validate.rules import alb, argocd, integrity, schema, security
+    from gigrouter.validate.rules import alb, argocd, hosts, integrity, schema, security
 
-    return [schema, integrity, argocd, alb, security]
+    return [schema, integrity, argocd, alb, hosts, security]
 
 
 def all_rules() -> dict[str, str]:

@@ -538,7 +538,7 @@ def _values_members(ctx: Context, classes: Classes) -> Iterator[tuple[Member, st
         other = other_controller(annotations, class_s, classes)
         targets: list[AppInfo | None] = [*chart.apps] if chart.apps else [None]
         for app in targets:
-            namespace, name = _virtual_identity(chart.key, chart.section, chart.values, app)
+            namespace, name = virtual_identity(chart.key, chart.section, chart.values, app)
             member = Member(
                 file=chart.file,
                 line=chart.line,
@@ -553,9 +553,10 @@ def _values_members(ctx: Context, classes: Classes) -> Iterator[tuple[Member, st
             yield member, other
 
 
-def _virtual_identity(
+def virtual_identity(
     key: str, section: dict[str, Any], values: dict[str, Any], app: AppInfo | None
 ) -> tuple[str, str]:
+    """(namespace, name) of the Ingress the chart of ``app`` renders from ``<key>.ingress``."""
     namespace = app.namespace if app is not None else ""
     if app is None:
         return namespace, f"{key}-ingress"
