@@ -18,10 +18,10 @@ from gigrouter.layout.files import (
     application_view,
     container_view,
     header,
+    ingress_profile,
     ingress_view,
     metadata,
     observability_values,
-    outputs,
     part_of,
     probe_view,
     resources_view,
@@ -29,6 +29,7 @@ from gigrouter.layout.files import (
     web_service_names,
     workload_view,
 )
+from gigrouter.layout.outputs import outputs
 
 __all__ = [
     "FINALIZER",
@@ -45,6 +46,7 @@ __all__ = [
     "application_view",
     "container_view",
     "header",
+    "ingress_profile",
     "ingress_view",
     "metadata",
     "observability_values",

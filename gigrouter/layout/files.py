@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gigrouter.model import (
-    IN_CLUSTER,
+    AlbProfile,
     Application,
     Container,
+    GenericProfile,
     IngressSpec,
     Platform,
+    Probe,
     Resources,
-    Services,
     WebService,
     Workload,
 )
+from gigrouter.model.argocd import VALUES_FILE, RepoFile
+from gigrouter.model.ingress import issuer_annotation, tls_entries
 
 METADATA_FILE = "gigrouter-metadata.yaml"
 METADATA_FORMAT = 1
@@ -68,65 +71,12 @@ class TreeSettings:
     applications: Literal["own", "sets", "none"] = "own"
     extra_outputs: tuple[Output, ...] = ()
     environments: tuple[str, ...] = ()  # the environment trees beside the base (for its README)
+    # the files of the config repo copied into this tree (an app's `directory`, a chart's
+    # `values_file`), read by the config stage so that layout reads no files
+    copied: tuple[RepoFile, ...] = ()
 
 
-def outputs(
-    platform: Platform, config_name: str = "platform.yaml", settings: TreeSettings | None = None
-) -> list[Output]:
-    """Every manifest of the rendered tree (no docs, no metadata file), in a stable order."""
-    settings = settings or TreeSettings()
-    head = header(config_name)
-    outputs: list[Output] = []
-    common = {"platform": platform, "labels": part_of(platform)}
-    root = platform.argocd.root
-    if settings.applications != "none":
-        outputs.append(_root_output(platform, settings, common, head))
-    for app in platform.active_applications():
-        if settings.applications == "own":
-            outputs.append(
-                Output(
-                    _join(root.path, app.file),
-                    "argocd/application.yaml.j2",
-                    {**common, **application_view(platform, app, settings.app_prefix)},
-                    header=head,
-                )
-            )
-        own: list[Output] = []
-        if app.manifests is not None and app.path is not None:
-            own = _component_outputs(platform, app, common, head)
-        elif app.helm is not None and app.helm.values_in_repo and app.path is not None:
-            own = [
-                Output(
-                    _join(app.path, "values.yaml"),
-                    "observability/values.yaml.j2",
-                    {**common, "values": observability_values(platform)},
-                    header=head,
-                )
-            ]
-        outputs.extend(own)
-    outputs.extend(settings.extra_outputs)
-    return sorted(outputs, key=lambda o: o.path)
-
-
-def _root_output(
-    platform: Platform, settings: TreeSettings, common: dict[str, Any], head: str
-) -> Output:
-    root = platform.argocd.root
-    return Output(
-        _join(root.path, root.file),
-        "argocd/apps.yaml.j2",
-        {
-            **common,
-            "root": root,
-            "root_name": settings.app_prefix + root.name,
-            "in_cluster": IN_CLUSTER,
-            "repo_path": platform.gitops.join(root.path),
-        },
-        header=head,
-    )
-
-
-def _join(*parts: str) -> str:
+def join(*parts: str) -> str:
     return "/".join(p for p in parts if p)
 
 
@@ -165,8 +115,8 @@ def application_view(platform: Platform, app: Application, prefix: str = "") -> 
         release = app.helm.release_name or (app.name if prefix else None)
         if release:
             helm["releaseName"] = release
-        if app.helm.values_in_repo and app.path is not None:
-            helm["valueFiles"] = ["$values/" + gitops.join(app.path, "values.yaml")]
+        if app.helm.in_repo and app.path is not None:
+            helm["valueFiles"] = ["$values/" + gitops.join(app.path, VALUES_FILE)]
         if app.helm.parameters:
             helm["parameters"] = [{"name": k, "value": v} for k, v in app.helm.parameters.items()]
         if app.helm.values:
@@ -181,19 +131,20 @@ def application_view(platform: Platform, app: Application, prefix: str = "") -> 
         if helm:
             chart["helm"] = helm
         sources.append(chart)
-        if app.helm.values_in_repo:
+        if app.helm.in_repo:
             sources.append(
                 {"repoURL": gitops.repo_url, "targetRevision": gitops.revision, "ref": "values"}
             )
     else:
         assert app.path is not None
-        sources.append(
-            {
-                "repoURL": gitops.repo_url,
-                "targetRevision": gitops.revision,
-                "path": gitops.join(app.path),
-            }
-        )
+        source: dict[str, Any] = {
+            "repoURL": gitops.repo_url,
+            "targetRevision": gitops.revision,
+            "path": gitops.join(app.path),
+        }
+        if app.directory is not None:  # copied files keep their sub-paths
+            source["directory"] = {"recurse": True}
+        sources.append(source)
     sync: dict[str, Any] = {}
     if app.sync.automated:
         sync["automated"] = {"prune": app.sync.prune, "selfHeal": app.sync.self_heal}
@@ -234,199 +185,7 @@ def application_view(platform: Platform, app: Application, prefix: str = "") -> 
     }
 
 
-# --- components -------------------------------------------------------------------------------
-
-
-def _component_outputs(
-    platform: Platform, app: Application, common: dict[str, Any], head: str
-) -> list[Output]:
-    assert app.path is not None and app.manifests is not None
-    comps = platform.components
-    labels = part_of(platform)
-    files: list[tuple[str, str, dict[str, Any]]] = []
-    if app.manifests == "backend" and comps.backend is not None:
-        b = comps.backend
-        container = container_view(b, b.port, b.port_name)
-        job_container = {
-            **container,
-            "command": list(b.migration.command),
-            "port": None,
-            "readiness": None,
-            "liveness": None,
-        }
-        job_container["resources"] = resources_view(b.migration.resources)
-        hook = {
-            "argocd.argoproj.io/hook": "Sync",
-            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-        }
-        if b.create_service_account:
-            sa_annotations = wave_annotation(b.secret_store.wave)
-            if b.irsa_role_arn is not None:
-                sa_annotations["eks.amazonaws.com/role-arn"] = b.irsa_role_arn
-            files.append(
-                (
-                    "serviceAccount.yaml",
-                    "backend/serviceAccount.yaml.j2",
-                    {"name": b.service_account, "annotations": sa_annotations},
-                )
-            )
-        files += [
-            (
-                "configMap.yaml",
-                "backend/configMap.yaml.j2",
-                {"cm": b.config_map, "annotations": wave_annotation(b.config_map.wave)},
-            ),
-            (
-                "SecretStore.yaml",
-                "backend/SecretStore.yaml.j2",
-                {
-                    "store": b.secret_store,
-                    "region": b.secret_store.region or platform.aws.region,
-                    "service_account": b.service_account,
-                    "annotations": wave_annotation(b.secret_store.wave),
-                },
-            ),
-            (
-                "ExternalSecret.yaml",
-                "backend/ExternalSecret.yaml.j2",
-                {
-                    "es": b.external_secret,
-                    "store": b.secret_store,
-                    "annotations": wave_annotation(b.external_secret.wave),
-                },
-            ),
-            (
-                "job.yaml",
-                "backend/job.yaml.j2",
-                {
-                    "job": b.migration,
-                    "service_account": b.service_account,
-                    "container_spec": job_container,
-                    "annotations": {**hook, **wave_annotation(b.migration.wave)},
-                },
-            ),
-            ("deployment.yaml", "backend/deployment.yaml.j2", {"this": workload_view(b, labels)}),
-            ("service.yaml", "backend/service.yaml.j2", {"this": workload_view(b, labels)}),
-            ("redis.yaml", "backend/redis.yaml.j2", {"this": workload_view(b.redis, labels)}),
-            (
-                "redis-service.yaml",
-                "backend/redis-service.yaml.j2",
-                {"this": workload_view(b.redis, labels)},
-            ),
-        ]
-        if b.ingress is not None:
-            view = ingress_view(platform, b.ingress, b)
-            files.append(("ingress.yaml", "backend/ingress.yaml.j2", {"this": view}))
-    elif app.manifests == "frontend" and comps.frontend is not None:
-        f = comps.frontend
-        files += [
-            ("deployment.yaml", "frontend/deployment.yaml.j2", {"this": workload_view(f, labels)}),
-            ("service.yaml", "frontend/service.yaml.j2", {"this": workload_view(f, labels)}),
-        ]
-        if f.ingress is not None:
-            view = ingress_view(platform, f.ingress, f)
-            files.append(("ingress.yaml", "frontend/ingress.yaml.j2", {"this": view}))
-    elif app.manifests == "memcached" and comps.memcached is not None:
-        m = comps.memcached
-        view = workload_view(m, labels)
-        files += [
-            ("deployment.yaml", "memcached/deployment.yaml.j2", {"this": view}),
-            ("service.yaml", "memcached/service.yaml.j2", {"this": view}),
-        ]
-        if m.network_policy is not None:
-            files.append(
-                (
-                    "networkpolicy.yaml",
-                    "memcached/networkpolicy.yaml.j2",
-                    {"policy": m.network_policy, "selector": view["selector"], "port": m.port},
-                )
-            )
-    elif app.manifests == "logging" and comps.logging is not None:
-        lg = comps.logging
-        fb = lg.fluent_bit
-        selector = {"app": fb.name}
-        files += [
-            (
-                "elasticsearch.yaml",
-                "logging/elasticsearch.yaml.j2",
-                {"this": workload_view(lg.elasticsearch, labels)},
-            ),
-            ("kibana.yaml", "logging/kibana.yaml.j2", {"this": workload_view(lg.kibana, labels)}),
-            (
-                "fluentd.yaml",
-                "logging/fluentd.yaml.j2",
-                {
-                    "fb": fb,
-                    "config_name": f"{fb.name}-config",
-                    "config_dir": FLUENT_BIT_CONFIG_DIR,
-                    "selector": selector,
-                    "pod_labels": {**labels, **selector},
-                    "container_spec": {
-                        **container_view(fb, fb.http_port, "http"),
-                        "args": [f"--config={FLUENT_BIT_CONFIG_DIR}/fluent-bit.conf"],
-                    },
-                    "es_host": lg.elasticsearch.service.name,
-                    "es_port": lg.elasticsearch.service.port,
-                },
-            ),
-            (
-                "ingress.yaml",
-                "logging/ingress.yaml.j2",
-                {"this": ingress_view(platform, lg.ingress, None)},
-            ),
-        ]
-    elif app.manifests == "services" and comps.services is not None:
-        files += _services_files(platform, comps.services, labels)
-    base = {**common, "namespace": app.namespace}
-    return [
-        Output(_join(app.path, name), template, {**base, **ctx}, header=head)
-        for name, template, ctx in files
-    ]
-
-
-def _services_files(
-    platform: Platform, services: Services, labels: Mapping[str, str]
-) -> list[tuple[str, str, dict[str, Any]]]:
-    """One file per web service, plus the SecretStore their ExternalSecrets read from."""
-    files: list[tuple[str, str, dict[str, Any]]] = []
-    store = services.secret_store
-    if store is not None:
-        files.append(
-            (
-                "secretstore.yaml",
-                "services/secretstore.yaml.j2",
-                {
-                    "store": store,
-                    "region": store.region or platform.aws.region,
-                    "service_account": services.service_account,
-                    "annotations": wave_annotation(store.wave),
-                },
-            )
-        )
-    for w in services.items:
-        view = workload_view(w, labels)
-        config_name, secrets_name = web_service_names(w)
-        extra = []
-        if w.config:
-            extra.append({"configMapRef": {"name": config_name}})
-        if w.secrets:
-            extra.append({"secretRef": {"name": secrets_name}})
-        view["container"] = {**view["container"], "env_from": view["container"]["env_from"] + extra}
-        files.append(
-            (
-                f"{w.name}.yaml",
-                "services/service.yaml.j2",
-                {
-                    "this": view,
-                    "config_name": config_name,
-                    "secrets_name": secrets_name,
-                    "store_name": store.name if store is not None else "",
-                    "support_annotations": wave_annotation(w.support_wave),
-                    "route": ingress_view(platform, w.ingress, w) if w.ingress else None,
-                },
-            )
-        )
-    return files
+# --- views shared by the registry entries -----------------------------------------------------
 
 
 def web_service_names(w: WebService) -> tuple[str, str]:
@@ -448,6 +207,11 @@ def resources_view(resources: Resources | None) -> dict[str, dict[str, str]]:
 
 def probe_view(container: Container, kind: str, default_port: int) -> dict[str, Any] | None:
     probe = container.readiness_probe if kind == "readiness" else container.liveness_probe
+    return probe_dict(probe, default_port)
+
+
+def probe_dict(probe: Probe | None, default_port: int | str) -> dict[str, Any] | None:
+    """A probe as the Kubernetes API writes it; a probe without port checks ``default_port``."""
     if probe is None:
         return None
     port: int | str = probe.port if probe.port is not None else default_port
@@ -530,14 +294,27 @@ def workload_view(w: Workload, labels: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def ingress_profile(platform: Platform, ingress: IngressSpec) -> AlbProfile | GenericProfile:
+    """The profile serving ``ingress`` (the model's checks made sure it exists)."""
+    name = ingress.profile or platform.default_profile_name()
+    profiles = platform.profiles()
+    if name is None or name not in profiles:
+        raise ValueError(f"ingress {ingress.name}: no ingress profile {name!r}")
+    return profiles[name]
+
+
 def alb_annotations(platform: Platform, ingress: IngressSpec) -> dict[str, str]:
-    """The ALB controller annotations of one Ingress of the shared group.
+    """The ALB controller annotations of one Ingress of the shared group ({} when the
+    Ingress's profile is not aws-alb).
 
     Exclusive annotations (scheme, ssl-redirect) are identical on every member; listen-ports
     and the certificate merge across the group; group.order is explicit so that specific
     paths are evaluated before catch-alls.
     """
-    alb = platform.alb
+    alb = ingress_profile(platform, ingress)
+    if not isinstance(alb, AlbProfile):
+        return {}
+    certificate = alb.certificate_arn or (platform.aws.certificate_arn if platform.aws else None)
     prefix = "alb.ingress.kubernetes.io/"
     ports = (
         "[" + ",".join(f'{{"{k}":{v}}}' for item in alb.listen_ports for k, v in item.items()) + "]"
@@ -547,8 +324,9 @@ def alb_annotations(platform: Platform, ingress: IngressSpec) -> dict[str, str]:
         prefix + "target-type": alb.target_type,
         prefix + "group.name": alb.group_name,
         prefix + "listen-ports": ports,
-        prefix + "certificate-arn": platform.aws.certificate_arn,
     }
+    if certificate is not None:
+        out[prefix + "certificate-arn"] = certificate
     if alb.ssl_redirect is not None:
         out[prefix + "ssl-redirect"] = str(alb.ssl_redirect)
     if ingress.group_order is not None:
@@ -556,6 +334,24 @@ def alb_annotations(platform: Platform, ingress: IngressSpec) -> dict[str, str]:
     if ingress.healthcheck_path is not None:
         out[prefix + "healthcheck-path"] = ingress.healthcheck_path
     return dict(sorted(out.items()))
+
+
+def ingress_annotations(platform: Platform, ingress: IngressSpec) -> dict[str, str]:
+    """The profile's annotations (ALB ones for an aws-alb profile), the cert-manager issuer
+    of an Ingress with TLS, then the Ingress's own, sorted; the sync wave is not among them."""
+    profile = ingress_profile(platform, ingress)
+    merged = {
+        **alb_annotations(platform, ingress),
+        **profile.annotations,
+        **issuer_annotation(ingress, profile),
+        **ingress.annotations,
+    }
+    return dict(sorted(merged.items()))
+
+
+def ingress_tls(ingress: IngressSpec) -> list[dict[str, Any]]:
+    """spec.tls, as the Ingress API spells it."""
+    return [{"hosts": list(t.hosts), "secretName": t.secret_name} for t in tls_entries(ingress)]
 
 
 def ingress_view(
@@ -576,8 +372,10 @@ def ingress_view(
     return {
         "spec": ingress,
         "labels": part_of(platform),
-        "annotations": {**alb_annotations(platform, ingress), **wave_annotation(ingress.wave)},
-        "class_name": platform.alb.ingress_class,
+        "annotations": {**ingress_annotations(platform, ingress), **wave_annotation(ingress.wave)},
+        "class_name": ingress_profile(platform, ingress).class_name,
+        "profile": ingress.profile or platform.default_profile_name(),
+        "tls": ingress_tls(ingress),
         "rules": [{"host": h, "paths": p} for h, p in hosts.items()],
     }
 
@@ -609,14 +407,17 @@ def observability_values(platform: Platform) -> dict[str, Any]:
     }
     if obs.grafana.ingress is not None:
         ing = obs.grafana.ingress
+        annotations = ingress_annotations(platform, ing)
         grafana["ingress"] = {
             "enabled": True,
-            "ingressClassName": platform.alb.ingress_class,
-            "annotations": alb_annotations(platform, ing),
+            "ingressClassName": ingress_profile(platform, ing).class_name,
+            **({"annotations": annotations} if annotations else {}),
             "hosts": sorted({r.host for r in ing.routes}),
             "path": ing.routes[0].path,
             "pathType": ing.routes[0].path_type,
         }
+        if ingress_tls(ing):
+            grafana["ingress"]["tls"] = ingress_tls(ing)
     values["grafana"] = grafana
     if obs.kube_state_metrics_resources is not None:
         values["kube-state-metrics"] = {
@@ -662,9 +463,9 @@ def metadata(
         if app.helm is not None and app.helm.crd_groups
     ]
     values_files = [
-        {"application": settings.app_prefix + app.name, "path": _join(app.path, "values.yaml")}
+        {"application": settings.app_prefix + app.name, "path": join(app.path, VALUES_FILE)}
         for app in platform.active_applications()
-        if app.helm is not None and app.helm.values_in_repo and app.path is not None
+        if app.helm is not None and app.helm.in_repo and app.path is not None
     ]
     head: dict[str, Any] = {
         "gigrouter": {"format": METADATA_FORMAT},

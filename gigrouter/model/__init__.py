@@ -1,13 +1,13 @@
 """The platform model: the first thing built from the config, and the only input of later stages.
 
 Every model forbids unknown keys and is frozen. The modules, in the order they build on each
-other: base (the Strict base), cloud, argocd, workloads, secrets, presets (the seed's components),
-platform (the whole config and its cross-key rules).
+other: base (the Strict base), cloud, workloads, secrets, catalogue (workloads of any kind), argocd
+(Applications), presets (the seed's components), platform (the whole config and its cross-key
+rules).
 """
 
 from gigrouter.model.argocd import (
     IN_CLUSTER,
-    SEED_REPO_URL,
     SYNC_OPTIONS,
     Application,
     ApplicationSets,
@@ -27,9 +27,24 @@ from gigrouter.model.base import (
     dotted,
     file_name,
 )
+from gigrouter.model.catalogue import (
+    KINDS,
+    ContainerSpec,
+    NamedContainer,
+    Volume,
+    WorkloadExternalSecret,
+    WorkloadService,
+    WorkloadSpec,
+)
 from gigrouter.model.cloud import (
     Alb,
     Aws,
+)
+from gigrouter.model.ingress import (
+    AlbProfile,
+    GenericProfile,
+    IngressProfile,
+    IngressTls,
 )
 from gigrouter.model.platform import (
     External,
@@ -73,9 +88,10 @@ from gigrouter.model.workloads import (
 
 __all__ = [
     "IN_CLUSTER",
-    "SEED_REPO_URL",
+    "KINDS",
     "SYNC_OPTIONS",
     "Alb",
+    "AlbProfile",
     "Application",
     "ApplicationSets",
     "ArgoCD",
@@ -85,21 +101,26 @@ __all__ = [
     "Components",
     "ConfigMapSpec",
     "Container",
+    "ContainerSpec",
     "EnvFrom",
     "EnvVar",
     "External",
     "ExternalSecretItem",
     "ExternalSecretSpec",
     "FluentBit",
+    "GenericProfile",
     "GitOps",
     "GrafanaSettings",
     "HelmSource",
     "IgnoreDifference",
+    "IngressProfile",
     "IngressSpec",
+    "IngressTls",
     "KeyRef",
     "Logging",
     "Memcached",
     "MigrationJob",
+    "NamedContainer",
     "NetworkPolicySpec",
     "Observability",
     "Platform",
@@ -117,8 +138,12 @@ __all__ = [
     "Services",
     "Strict",
     "SyncPolicy",
+    "Volume",
     "WebService",
     "Workload",
+    "WorkloadExternalSecret",
+    "WorkloadService",
+    "WorkloadSpec",
     "check_plain_data",
     "did_you_mean",
     "dotted",

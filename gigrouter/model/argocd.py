@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -19,6 +20,7 @@ from gigrouter.model.base import (
     check_plain_data,
     file_name,
 )
+from gigrouter.model.catalogue import WorkloadSpec
 from gigrouter.types import (
     DnsLabel,
     DnsSubdomain,
@@ -29,14 +31,23 @@ from gigrouter.types import (
     Wave,
 )
 
-SEED_REPO_URL = "https://github.com/NTI-Django-React-Project/k8s-manifests"
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
 class GitOps(Strict):
     """The repository Argo CD watches, and where in it the rendered tree lives."""
 
-    repo_url: Annotated[Text, Field(json_schema_extra={"pattern": r"^\S+$"})] = SEED_REPO_URL
+    repo_url: Annotated[
+        Text,
+        Field(
+            description=(
+                "The Git repository Argo CD watches and `gigrouter publish` pushes to, such as"
+                " https://github.com/ORG/REPO or git@github.com:ORG/REPO.git (required: there is"
+                " no default)"
+            ),
+            json_schema_extra={"pattern": r"^\S+$"},
+        ),
+    ]
     revision: GitRevision = "main"
     path: RelativeDir = ""
     sign: bool = Field(
@@ -204,7 +215,17 @@ class HelmSource(Strict):
     parameters: dict[Text, Text] = {}
     values_in_repo: bool = Field(
         default=False,
-        description="Render the values into <path>/values.yaml and read them with a $values source",
+        description=(
+            "kube-prometheus-stack only: render components.observability into"
+            " <path>/values.yaml and read it with a $values source"
+        ),
+    )
+    values_file: RelativeDir | None = Field(
+        default=None,
+        description=(
+            "A values file of the config repo (relative to the config file), copied byte for"
+            " byte to <path>/values.yaml and read with a $values source; any chart"
+        ),
     )
     skip_crds: bool = False
     crd_groups: list[DnsSubdomain] = Field(
@@ -223,6 +244,50 @@ class HelmSource(Strict):
     def _values(cls, value: dict[str, Any]) -> dict[str, Any]:
         check_plain_data(value)
         return value
+
+    @field_validator("values_file")
+    @classmethod
+    def _values_file(cls, value: str | None) -> str | None:
+        if value is not None and not value.endswith((".yaml", ".yml")):
+            raise ValueError(f"{value!r} must be a YAML file, ending in .yaml or .yml")
+        if value == "":
+            raise ValueError("give the values file's path, relative to the config file")
+        return value
+
+    @model_validator(mode="after")
+    def _one_values_file(self) -> HelmSource:
+        if self.values_in_repo and self.values_file is not None:
+            raise ValueError(
+                "give one of `values_in_repo` (the kube-prometheus-stack preset) and"
+                " `values_file`: both would be <path>/values.yaml"
+            )
+        return self
+
+    @property
+    def in_repo(self) -> bool:
+        """True when the chart reads a values file kept in the tree (<path>/values.yaml)."""
+        return self.values_in_repo or self.values_file is not None
+
+
+FILE_SOURCES = ("manifests", "workloads", "directory")
+"""The keys that give an application files in its `path` (any of them, not with `helm`)."""
+VALUES_FILE = "values.yaml"
+"""The name of a chart's values file in its application's `path`."""
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """A file of the config repo that the config copies into the tree, read by the config
+    stage (so layout reads no files): which application it belongs to, its path below the
+    application's ``path``, the file it came from (relative to the config file's directory, and
+    as messages show it) and its text."""
+
+    app: str
+    path: str
+    origin: str
+    source: str
+    text: str
+    values: bool = False  # a Helm values file, not a manifest
 
 
 class Application(Strict):
@@ -246,6 +311,17 @@ class Application(Strict):
     manifests: ComponentName | None = Field(
         default=None, description="The component whose manifests live in `path`"
     )
+    directory: RelativeDir | None = Field(
+        default=None,
+        description=(
+            "A directory of hand-written manifests in the config repo, relative to the config"
+            " file: its .yaml, .yml and .json files (recursively, other files ignored) are"
+            " copied byte for byte into `path`, keeping their sub-paths"
+        ),
+    )
+    workloads: list[WorkloadSpec] = Field(
+        default=[], description="Workloads of any kind rendered into `path`, one file each"
+    )
     helm: HelmSource | None = None
     finalizer: bool = True
     sync: SyncPolicy = SyncPolicy()
@@ -256,14 +332,34 @@ class Application(Strict):
     def _file(cls, value: str) -> str:
         return file_name(value)
 
+    @field_validator("directory")
+    @classmethod
+    def _directory(cls, value: str | None) -> str | None:
+        if value == "":
+            raise ValueError(
+                "`directory` must name a directory below the config file's, not the config"
+                " directory itself"
+            )
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> Application:
-        if (self.helm is None) == (self.manifests is None):
-            raise ValueError("an application has exactly one of `helm` or `manifests`")
-        if self.manifests is not None and self.path is None:
-            raise ValueError("a manifests application needs `path`, the directory it reads")
+        files = self.manifests is not None or bool(self.workloads) or self.directory is not None
+        if (self.helm is None) == (not files):
+            raise ValueError(
+                "an application has exactly one of `helm` or a files source"
+                " (`manifests`, `workloads`, `directory`)"
+            )
+        if files and self.path is None:
+            raise ValueError("an application of files needs `path`, the directory it reads")
+        names = [w.name for w in self.workloads]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"workload {name!r} is given twice (one file per workload)")
         if self.helm is not None and self.helm.values_in_repo and self.path is None:
             raise ValueError("`helm.values_in_repo` needs `path`, the directory of values.yaml")
+        if self.helm is not None and self.helm.values_file is not None and self.path is None:
+            raise ValueError("`helm.values_file` needs `path`, the directory of values.yaml")
         if len(set(self.depends_on)) != len(self.depends_on):
             raise ValueError("depends_on lists an application twice")
         if self.name in self.depends_on:

@@ -11,6 +11,15 @@ from pydantic import (
 from gigrouter.model.argocd import Application, ArgoCD, GitOps
 from gigrouter.model.base import Strict, did_you_mean, dotted
 from gigrouter.model.cloud import Alb, Aws
+from gigrouter.model.ingress import (
+    LEGACY_PROFILE,
+    AlbProfile,
+    GenericProfile,
+    IngressProfile,
+    aws_problems,
+    ingress_problems,
+    legacy_profile,
+)
 from gigrouter.model.presets import Components
 from gigrouter.types import (
     DnsLabel,
@@ -43,15 +52,51 @@ class Platform(Strict):
     name: DnsLabel
     description: Text = ""
     domain: Host
-    aws: Aws
-    gitops: GitOps = GitOps()
+    aws: Aws | None = Field(default=None, description="Leave out on a cluster outside AWS")
+    gitops: GitOps = Field(
+        description=(
+            "The Git repository Argo CD watches; give at least repo_url, such as"
+            " `gitops: {repo_url: https://github.com/ORG/REPO}`"
+        )
+    )
     argocd: ArgoCD = ArgoCD()
-    alb: Alb = Alb()
+    alb: Alb | None = Field(
+        default=None,
+        description="The aws-alb ingress profile named 'alb', the default one. Without it and"
+        " without ingress_profiles, the ALB defaults apply",
+    )
+    ingress_profiles: dict[DnsLabel, IngressProfile] = {}
+    default_ingress_profile: DnsLabel | None = Field(
+        default=None,
+        description="Default: 'alb' when the `alb` block is given or no profile is declared,"
+        " else the only profile",
+    )
     applications: list[Application]
     components: Components = Components()
     externals: list[External] = []
 
     # -- derived views ---------------------------------------------------------------------
+
+    def profiles(self) -> dict[str, AlbProfile | GenericProfile]:
+        """Every ingress profile by name: the declared ones and the one the `alb` block (or,
+        with no profile declared, the ALB defaults) stands for."""
+        found: dict[str, AlbProfile | GenericProfile] = {}
+        if self.alb is not None or not self.ingress_profiles:
+            found[LEGACY_PROFILE] = legacy_profile(self.alb or Alb())
+        return {**found, **self.ingress_profiles}
+
+    def default_profile_name(self) -> str | None:
+        """The profile of an Ingress that names none (None when it is ambiguous)."""
+        if self.default_ingress_profile is not None:
+            return self.default_ingress_profile
+        if self.alb is not None or not self.ingress_profiles:
+            return LEGACY_PROFILE
+        if len(self.ingress_profiles) == 1:
+            return next(iter(self.ingress_profiles))
+        return None
+
+    def aws_region(self) -> str | None:
+        return self.aws.region if self.aws is not None else None
 
     def active_applications(self) -> list[Application]:
         return [a for a in self.applications if a.enabled]
@@ -188,6 +233,8 @@ class Platform(Strict):
             return problems
         problems.extend(self._check_object_names())
         problems.extend(self._check_externals())
+        problems.extend(ingress_problems(self))
+        problems.extend(aws_problems(self))
         return problems
 
     def _find_cycle(self) -> list[str]:
@@ -221,16 +268,20 @@ class Platform(Strict):
         apply both, and one would overwrite the other."""
         problems: list[tuple[tuple[str | int, ...], str]] = []
         first: dict[tuple[str, str, str], tuple[str | int, ...]] = {}
-        for app in self.active_applications():
-            if app.manifests is None:
+        for i, app in enumerate(self.applications):
+            if not app.enabled:
                 continue
-            for kind, name, path in self.components.objects(app.manifests):
-                key = (kind, app.namespace, name)
+            found = self.components.objects(app.manifests) if app.manifests else []
+            for j, w in enumerate(app.workloads):
+                at = ("applications", i, "workloads", j)
+                found.extend((kind, name, (*at, *sub)) for kind, name, sub in w.objects())
+            for kind, name, path in found:
+                ns = "" if kind == "ClusterSecretStore" else app.namespace  # cluster-scoped
+                key = (kind, ns, name)
                 if key in first:
                     where = dotted(first[key])
-                    problems.append(
-                        (path, f"{kind} {app.namespace}/{name} is also rendered from {where}")
-                    )
+                    shown = f"{ns}/{name}" if ns else name
+                    problems.append((path, f"{kind} {shown} is also rendered from {where}"))
                 first.setdefault(key, path)
         return problems
 

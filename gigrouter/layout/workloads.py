@@ -1,0 +1,366 @@
+"""The workload catalogue's views: one file per workload, holding its companions (ServiceAccount,
+ConfigMaps, ExternalSecrets), the workload itself, then Service, Ingress, HPA, PDB,
+NetworkPolicy and extra manifests.
+
+Each object is rendered by its own template under ``templates/workloads/``; which objects exist
+and what each template receives is the registry's table (``layout.registry``), read by the
+layout and the docs alike. Views write the Kubernetes API's field names; templates give the
+objects their shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gigrouter.layout.files import (
+    container_view,
+    ingress_view,
+    probe_dict,
+    wave_annotation,
+)
+from gigrouter.model import IngressSpec, Platform, WorkloadSpec
+from gigrouter.model.catalogue import (
+    ContainerSpec,
+    PodSecurityContext,
+    SeccompProfile,
+    SecurityContext,
+    Volume,
+    VolumeClaimTemplate,
+)
+
+HOOK_DELETE_POLICY = "BeforeHookCreation"
+
+
+def _drop_none(items: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in items.items() if v is not None and v != [] and v != {}}
+
+
+def _seccomp(profile: SeccompProfile | None) -> dict[str, Any] | None:
+    if profile is None:
+        return None
+    return _drop_none({"type": profile.type, "localhostProfile": profile.localhost_profile})
+
+
+def security_context(sc: SecurityContext | None) -> dict[str, Any] | None:
+    if sc is None:
+        return None
+    caps = None
+    if sc.capabilities is not None:
+        caps = _drop_none({"add": list(sc.capabilities.add), "drop": list(sc.capabilities.drop)})
+    return _drop_none(
+        {
+            "runAsUser": sc.run_as_user,
+            "runAsGroup": sc.run_as_group,
+            "runAsNonRoot": sc.run_as_non_root,
+            "readOnlyRootFilesystem": sc.read_only_root_filesystem,
+            "allowPrivilegeEscalation": sc.allow_privilege_escalation,
+            "privileged": sc.privileged,
+            "capabilities": caps,
+            "seccompProfile": _seccomp(sc.seccomp_profile),
+        }
+    )
+
+
+def pod_security_context(sc: PodSecurityContext | None) -> dict[str, Any] | None:
+    if sc is None:
+        return None
+    return _drop_none(
+        {
+            "runAsUser": sc.run_as_user,
+            "runAsGroup": sc.run_as_group,
+            "runAsNonRoot": sc.run_as_non_root,
+            "fsGroup": sc.fs_group,
+            "seccompProfile": _seccomp(sc.seccomp_profile),
+        }
+    )
+
+
+def container(c: ContainerSpec, name: str) -> dict[str, Any]:
+    """One container as the Kubernetes API writes it."""
+    default_port: int | str = c.ports[0].container_port if c.ports else 0
+    base = container_view(c, 0, "")
+    ports = [
+        _drop_none({"name": p.name, "containerPort": p.container_port, "protocol": p.protocol})
+        for p in c.ports
+    ]
+    mounts = [
+        _drop_none(
+            {
+                "name": m.name,
+                "mountPath": m.mount_path,
+                "subPath": m.sub_path,
+                "readOnly": True if m.read_only else None,
+            }
+        )
+        for m in c.volume_mounts
+    ]
+    return _drop_none(
+        {
+            "name": name,
+            "image": c.image,
+            "imagePullPolicy": c.image_pull_policy,
+            "command": base["command"],
+            "args": base["args"],
+            "ports": ports,
+            "envFrom": base["env_from"],
+            "env": base["env"],
+            "resources": base["resources"],
+            "readinessProbe": probe_dict(c.readiness_probe, default_port),
+            "livenessProbe": probe_dict(c.liveness_probe, default_port),
+            "startupProbe": probe_dict(c.startup_probe, default_port),
+            "volumeMounts": mounts,
+            "securityContext": security_context(c.security_context),
+        }
+    )
+
+
+def volume(v: Volume) -> dict[str, Any]:
+    if v.config_map is not None:
+        source = {"configMap": _drop_none({"name": v.config_map, "optional": v.optional})}
+    elif v.secret is not None:
+        source = {"secret": _drop_none({"secretName": v.secret, "optional": v.optional})}
+    elif v.empty_dir is not None:
+        source = {
+            "emptyDir": _drop_none(
+                {"medium": v.empty_dir.medium or None, "sizeLimit": v.empty_dir.size_limit}
+            )
+        }
+    else:
+        source = {"persistentVolumeClaim": {"claimName": v.claim}}
+    return {"name": v.name, **source}
+
+
+def claim_template(t: VolumeClaimTemplate) -> dict[str, Any]:
+    return {
+        "metadata": {"name": t.name},
+        "spec": _drop_none(
+            {
+                "accessModes": list(t.access_modes),
+                "storageClassName": t.storage_class,
+                "resources": {"requests": {"storage": t.size}},
+            }
+        ),
+    }
+
+
+def selector(w: WorkloadSpec) -> dict[str, str]:
+    return {"app": w.name}
+
+
+def pod_template(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any]:
+    """The pod template of any kind: labels, annotations and the pod spec."""
+    s = w.scheduling
+    batch = w.kind in ("Job", "CronJob")
+    restart = (w.job.restart_policy if w.job else "Never") if batch else None
+    spec = _drop_none(
+        {
+            "serviceAccountName": w.account_name(),
+            "restartPolicy": restart,
+            "securityContext": pod_security_context(w.pod_security_context),
+            "priorityClassName": s.priority_class_name,
+            "nodeSelector": dict(s.node_selector),
+            "tolerations": [
+                _drop_none(
+                    {
+                        "key": t.key,
+                        "operator": t.operator,
+                        "value": t.value,
+                        "effect": t.effect,
+                        "tolerationSeconds": t.toleration_seconds,
+                    }
+                )
+                for t in s.tolerations
+            ],
+            "affinity": dict(s.affinity),
+            "topologySpreadConstraints": list(s.topology_spread_constraints),
+            "terminationGracePeriodSeconds": w.termination_grace_period_seconds,
+            "initContainers": [container(c, c.name) for c in w.init_containers],
+            "containers": [container(w, w.name)] + [container(c, c.name) for c in w.sidecars],
+            "volumes": [volume(v) for v in w.volumes],
+        }
+    )
+    meta = _drop_none(
+        {"labels": {**labels, **selector(w), **w.labels}, "annotations": dict(w.pod_annotations)}
+    )
+    return {"metadata": meta, "spec": spec}
+
+
+def workload_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any]:
+    """What a kind's template needs: metadata, selector, pod template and the kind's settings."""
+    annotations = wave_annotation(w.wave)
+    if w.job is not None and w.job.hook is not None:
+        annotations = {
+            "argocd.argoproj.io/hook": w.job.hook,
+            "argocd.argoproj.io/hook-delete-policy": HOOK_DELETE_POLICY,
+            **annotations,
+        }
+    job = w.job
+    job_spec = None
+    if w.kind in ("Job", "CronJob"):
+        job_spec = _drop_none(
+            {
+                "backoffLimit": job.backoff_limit if job else 3,
+                "activeDeadlineSeconds": job.active_deadline_seconds if job else None,
+                "ttlSecondsAfterFinished": job.ttl_seconds_after_finished if job else None,
+                "template": pod_template(w, labels),
+            }
+        )
+    return {
+        "name": w.name,
+        "labels": {**labels, **selector(w)},
+        "annotations": annotations,
+        "replicas": (w.replicas if w.replicas is not None else 1) if w.hpa is None else None,
+        "selector": selector(w),
+        "pod": pod_template(w, labels),
+        "service_name": w.service_name(),
+        "claims": [claim_template(t) for t in w.volume_claim_templates],
+        "job": job_spec,
+        "cron": w.cron,
+    }
+
+
+def service_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    if w.service is None:
+        return None
+    svc = w.service
+    return {
+        "name": w.service_name(),
+        "labels": {**labels, **selector(w)},
+        "annotations": {**svc.annotations, **wave_annotation(svc.wave)},
+        "type": svc.type,
+        "headless": svc.headless,
+        "selector": selector(w),
+        "ports": w.service_ports(),
+    }
+
+
+def resolved_ingress(w: WorkloadSpec) -> IngressSpec | None:
+    """The workload's Ingress with every route naming its Service and port (by default the
+    workload's Service and its first port)."""
+    if w.ingress is None:
+        return None
+    ports = w.service_ports()
+    routes = [
+        r.model_copy(
+            update={
+                "service": r.service or w.service_name(),
+                "port": r.port if r.port is not None else ports[0]["port"],
+            }
+        )
+        for r in w.ingress.routes
+    ]
+    return w.ingress.model_copy(update={"routes": routes})
+
+
+def ingress_object(platform: Platform, w: WorkloadSpec) -> dict[str, Any] | None:
+    ingress = resolved_ingress(w)
+    return None if ingress is None else ingress_view(platform, ingress, None)
+
+
+def hpa_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    if w.hpa is None:
+        return None
+    metrics = [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": name,
+                "target": {"type": "Utilization", "averageUtilization": value},
+            },
+        }
+        for name, value in (("cpu", w.hpa.cpu_utilization), ("memory", w.hpa.memory_utilization))
+        if value is not None
+    ]
+    return {
+        "name": w.name,
+        "labels": {**labels, **selector(w)},
+        "target": {"apiVersion": "apps/v1", "kind": w.kind, "name": w.name},
+        "min": w.hpa.min_replicas,
+        "max": w.hpa.max_replicas,
+        "metrics": metrics,
+    }
+
+
+def pdb_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    if w.pdb is None:
+        return None
+    budget = _drop_none(
+        {"minAvailable": w.pdb.min_available, "maxUnavailable": w.pdb.max_unavailable}
+    )
+    return {
+        "name": w.name,
+        "labels": {**labels, **selector(w)},
+        "selector": selector(w),
+        "budget": budget,
+    }
+
+
+def account_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    sa = w.service_account
+    if sa is None or not sa.create:
+        return None
+    return {"name": w.account_name(), "labels": labels, "annotations": dict(sa.annotations)}
+
+
+def policy_object(
+    w: WorkloadSpec, labels: Mapping[str, str], namespace: str
+) -> dict[str, Any] | None:
+    np = w.network_policy
+    if np is None:
+        return None
+    peers: list[dict[str, Any]] = [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
+        for ns in np.allow_from_namespaces
+    ]
+    if np.same_namespace:
+        peers.insert(0, {"podSelector": {}})
+    return {
+        "name": np.name or f"{w.name}-ingress",
+        "labels": labels,
+        "selector": selector(w),
+        "rules": [{"from": peers}] if peers else [],
+        "namespace": namespace,
+    }
+
+
+def config_map_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": cm.name,
+            "labels": labels,
+            "annotations": wave_annotation(cm.wave),
+            "data": dict(cm.data),
+        }
+        for cm in w.config_maps
+    ]
+
+
+def external_secret_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": es.name,
+            "labels": labels,
+            "annotations": wave_annotation(es.wave),
+            "refresh": es.refresh_interval,
+            "store": es.store,
+            "store_kind": es.store_kind,
+            "target": es.target or es.name,
+            "data": [
+                {
+                    "secretKey": item.secret_key,
+                    "remoteRef": _drop_none(
+                        {
+                            "key": item.remote_key,
+                            "property": item.property,
+                            "conversionStrategy": "Default",
+                            "decodingStrategy": "None",
+                            "metadataPolicy": "None",
+                        }
+                    ),
+                }
+                for item in es.data
+            ],
+        }
+        for es in w.external_secrets
+    ]

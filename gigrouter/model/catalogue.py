@@ -1,0 +1,519 @@
+"""The workload catalogue: Deployments, StatefulSets, DaemonSets, Jobs and CronJobs as data.
+
+Every kind shares one container model (:class:`ContainerSpec`) and one set of optional companions
+(Service, Ingress, HPA, PDB, ServiceAccount, NetworkPolicy, ConfigMaps, ExternalSecrets and any
+extra manifests). An application lists its workloads under ``workloads:``; layout's registry has
+one entry per kind, read by the layout and the docs alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from gigrouter.model.base import Strict, check_plain_data
+from gigrouter.model.secrets import ExternalSecretItem
+from gigrouter.model.workloads import ConfigMapSpec, Container, IngressSpec, Probe
+from gigrouter.types import (
+    Dns1035Label,
+    DnsLabel,
+    DnsSubdomain,
+    Duration,
+    Port,
+    PortName,
+    Quantity,
+    Text,
+    Wave,
+)
+
+KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]
+Protocol = Literal["TCP", "UDP", "SCTP"]
+AbsolutePath = Annotated[str, Field(pattern=r"^/[^\s]*$", max_length=4096)]
+LabelValue = Annotated[
+    str, Field(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)
+]
+LabelKey = Annotated[
+    str,
+    Field(
+        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+        r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+        max_length=317,
+    ),
+]
+Int32 = Annotated[int, Field(ge=0, le=2147483647)]
+# Five cron fields (or a @-macro), as the CronJob controller parses them.
+CRON = re.compile(r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$")
+
+
+def _unique(items: list[Any], attr: str, what: str) -> None:
+    seen: set[Any] = set()
+    for item in items:
+        key = getattr(item, attr)
+        if key in seen:
+            raise ValueError(f"{what} {key!r} is given twice")
+        seen.add(key)
+
+
+class ContainerPort(Strict):
+    name: PortName | None = None
+    container_port: Port
+    protocol: Protocol = "TCP"
+
+
+class VolumeMount(Strict):
+    name: DnsLabel = Field(description="A volume or volume claim template of the workload")
+    mount_path: AbsolutePath
+    sub_path: Text | None = None
+    read_only: bool = False
+
+
+class Capabilities(Strict):
+    add: list[Annotated[str, Field(pattern=r"^[A-Z_]+$")]] = []
+    drop: list[Annotated[str, Field(pattern=r"^[A-Z_]+$")]] = []
+
+
+class SeccompProfile(Strict):
+    type: Literal["RuntimeDefault", "Localhost", "Unconfined"] = "RuntimeDefault"
+    localhost_profile: Text | None = None
+
+
+class SecurityContext(Strict):
+    """A container's securityContext."""
+
+    run_as_user: Int32 | None = None
+    run_as_group: Int32 | None = None
+    run_as_non_root: bool | None = None
+    read_only_root_filesystem: bool | None = None
+    allow_privilege_escalation: bool | None = None
+    privileged: bool | None = None
+    capabilities: Capabilities | None = None
+    seccomp_profile: SeccompProfile | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SecurityContext:
+        if self.privileged and self.allow_privilege_escalation is False:
+            raise ValueError(
+                "privileged: true with allow_privilege_escalation: false is refused by Kubernetes"
+            )
+        if self.run_as_non_root and self.run_as_user == 0:
+            raise ValueError("run_as_non_root: true with run_as_user: 0 never starts")
+        return self
+
+
+class PodSecurityContext(Strict):
+    run_as_user: Int32 | None = None
+    run_as_group: Int32 | None = None
+    run_as_non_root: bool | None = None
+    fs_group: Int32 | None = None
+    seccomp_profile: SeccompProfile | None = None
+
+
+class ContainerSpec(Container):
+    """One container: image, command, env, probes, resources, ports, mounts, securityContext."""
+
+    ports: list[ContainerPort] = []
+    startup_probe: Probe | None = None
+    volume_mounts: list[VolumeMount] = []
+    security_context: SecurityContext | None = None
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
+
+    @model_validator(mode="after")
+    def _unique_ports(self) -> ContainerSpec:
+        _unique([p for p in self.ports if p.name], "name", "port name")
+        keys = [(p.container_port, p.protocol) for p in self.ports]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"containerPort {key[0]}/{key[1]} is given twice")
+        _unique(self.volume_mounts, "mount_path", "mount_path")
+        probes = (self.readiness_probe, self.liveness_probe, self.startup_probe)
+        if not self.ports and any(
+            p is not None and p.type != "exec" and p.port is None for p in probes
+        ):
+            raise ValueError("a probe without `port` needs a container port to default to")
+        return self
+
+
+class NamedContainer(ContainerSpec):
+    """A sidecar or init container."""
+
+    name: DnsLabel
+
+
+class EmptyDir(Strict):
+    medium: Literal["", "Memory"] = ""
+    size_limit: Quantity | None = None
+
+
+class Volume(Strict):
+    """A pod volume: exactly one of config_map, secret, empty_dir or claim."""
+
+    name: DnsLabel
+    config_map: DnsSubdomain | None = None
+    secret: DnsSubdomain | None = None
+    empty_dir: EmptyDir | None = None
+    claim: DnsSubdomain | None = Field(default=None, description="A PersistentVolumeClaim's name")
+    optional: bool | None = Field(default=None, description="For config_map and secret")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Volume:
+        given = [self.config_map, self.secret, self.empty_dir, self.claim]
+        if sum(x is not None for x in given) != 1:
+            raise ValueError(
+                f"volume {self.name!r} has exactly one of config_map, secret, empty_dir or claim"
+            )
+        if self.optional is not None and self.config_map is None and self.secret is None:
+            raise ValueError("`optional` belongs to config_map and secret volumes")
+        return self
+
+
+class VolumeClaimTemplate(Strict):
+    """A StatefulSet's per-replica PersistentVolumeClaim."""
+
+    name: DnsLabel
+    size: Quantity
+    storage_class: DnsSubdomain | None = None
+    access_modes: Annotated[
+        list[Literal["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]],
+        Field(min_length=1),
+    ] = ["ReadWriteOnce"]
+
+
+class Toleration(Strict):
+    key: LabelKey | None = None
+    operator: Literal["Equal", "Exists"] = "Equal"
+    value: LabelValue | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Toleration:
+        if self.operator == "Exists" and self.value is not None:
+            raise ValueError("a toleration with operator Exists has no `value`")
+        if self.key is None and self.operator != "Exists":
+            raise ValueError("a toleration without `key` needs operator Exists")
+        if self.toleration_seconds is not None and self.effect != "NoExecute":
+            raise ValueError("toleration_seconds belongs to effect NoExecute")
+        return self
+
+
+class Scheduling(Strict):
+    node_selector: dict[LabelKey, LabelValue] = {}
+    tolerations: list[Toleration] = []
+    affinity: dict[str, Any] = Field(
+        default={}, description="A pod affinity block, written as in the Kubernetes API"
+    )
+    topology_spread_constraints: list[dict[str, Any]] = Field(
+        default=[], description="As in the Kubernetes API"
+    )
+    priority_class_name: DnsSubdomain | None = None
+
+    @field_validator("affinity", "topology_spread_constraints")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        check_plain_data(value)
+        return value
+
+
+class ServicePort(Strict):
+    name: PortName | None = None
+    port: Port
+    target_port: Port | PortName | None = Field(
+        default=None, description="Default: the container port of the same name, else `port`"
+    )
+    protocol: Protocol = "TCP"
+    node_port: Annotated[int, Field(ge=30000, le=32767)] | None = None
+
+
+class WorkloadService(Strict):
+    """The workload's Service: ClusterIP (or headless), NodePort or LoadBalancer."""
+
+    name: Dns1035Label | None = Field(default=None, description="Default: the workload's name")
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    headless: bool = False
+    ports: list[ServicePort] = Field(
+        default=[], description="Default: one per named container port"
+    )
+    annotations: dict[LabelKey, Text] = {}
+    wave: Wave | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> WorkloadService:
+        if self.headless and self.type != "ClusterIP":
+            raise ValueError("a headless Service is of type ClusterIP")
+        if len(self.ports) > 1 and any(p.name is None for p in self.ports):
+            raise ValueError("a Service with several ports names every one")
+        _unique([p for p in self.ports if p.name], "name", "port name")
+        keys = [(p.port, p.protocol) for p in self.ports]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"port {key[0]}/{key[1]} is given twice")
+        if self.type == "ClusterIP" and any(p.node_port is not None for p in self.ports):
+            raise ValueError("node_port belongs to NodePort and LoadBalancer Services")
+        return self
+
+
+class Hpa(Strict):
+    min_replicas: Annotated[int, Field(ge=1)] = 1
+    max_replicas: Annotated[int, Field(ge=1)]
+    cpu_utilization: Annotated[int, Field(ge=1, le=1000)] | None = None
+    memory_utilization: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Hpa:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(
+                f"min_replicas {self.min_replicas} is above max_replicas {self.max_replicas}"
+            )
+        if self.cpu_utilization is None and self.memory_utilization is None:
+            raise ValueError("an HPA needs cpu_utilization or memory_utilization")
+        return self
+
+
+IntOrPercent = Annotated[int, Field(ge=0)] | Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])%$")]
+
+
+class Pdb(Strict):
+    min_available: IntOrPercent | None = None
+    max_unavailable: IntOrPercent | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Pdb:
+        if (self.min_available is None) == (self.max_unavailable is None):
+            raise ValueError("a PDB has exactly one of min_available or max_unavailable")
+        return self
+
+
+class ServiceAccountSpec(Strict):
+    """The pods' ServiceAccount; ``create: false`` uses one made elsewhere."""
+
+    name: DnsSubdomain | None = Field(default=None, description="Default: the workload's name")
+    create: bool = True
+    annotations: dict[LabelKey, Text] = Field(
+        default={},
+        description="e.g. eks.amazonaws.com/role-arn (IRSA) or"
+        " iam.gke.io/gcp-service-account (Workload Identity)",
+    )
+
+    @model_validator(mode="after")
+    def _annotations_need_create(self) -> ServiceAccountSpec:
+        if self.annotations and not self.create:
+            raise ValueError("annotations are written only on a ServiceAccount gigrouter creates")
+        return self
+
+
+class WorkloadPolicy(Strict):
+    """A NetworkPolicy admitting traffic to the workload's pods only from the namespaces named
+    (and, with ``same_namespace``, from its own)."""
+
+    name: DnsSubdomain | None = Field(default=None, description="Default: <workload>-ingress")
+    allow_from_namespaces: list[DnsLabel] = []
+    same_namespace: bool = True
+
+
+class WorkloadExternalSecret(Strict):
+    """An ExternalSecret beside the workload, reading from the SecretStore (or
+    ClusterSecretStore) named in ``store``."""
+
+    name: DnsSubdomain
+    target: DnsSubdomain | None = Field(default=None, description="Default: the same name")
+    store: DnsSubdomain
+    store_kind: Literal["SecretStore", "ClusterSecretStore"] = "SecretStore"
+    refresh_interval: Duration = "1h"
+    data: Annotated[list[ExternalSecretItem], Field(min_length=1)]
+    wave: Wave | None = None
+
+
+class JobSettings(Strict):
+    backoff_limit: Annotated[int, Field(ge=0)] = 3
+    restart_policy: Literal["OnFailure", "Never"] = "Never"
+    active_deadline_seconds: Annotated[int, Field(ge=1)] | None = None
+    ttl_seconds_after_finished: Annotated[int, Field(ge=0)] | None = None
+    hook: Literal["PreSync", "Sync", "PostSync"] | None = Field(
+        default=None,
+        description="Run as an Argo CD hook (re-created on every sync: BeforeHookCreation)",
+    )
+
+
+class CronSettings(Strict):
+    schedule: Annotated[str, Field(pattern=CRON.pattern)]
+    time_zone: Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")] | None = None
+    concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Forbid"
+    successful_jobs_history_limit: Annotated[int, Field(ge=0)] = 3
+    failed_jobs_history_limit: Annotated[int, Field(ge=0)] = 1
+    suspend: bool = False
+
+
+class WorkloadSpec(ContainerSpec):
+    """One workload of any kind, with its main container inline and its companions."""
+
+    kind: WorkloadKind = "Deployment"
+    name: DnsLabel
+    replicas: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="Deployment and StatefulSet; default 1 (left to an HPA)"
+    )
+    wave: Wave | None = None
+    labels: dict[LabelKey, LabelValue] = Field(default={}, description="Extra pod labels")
+    pod_annotations: dict[LabelKey, Text] = {}
+    init_containers: list[NamedContainer] = []
+    sidecars: list[NamedContainer] = []
+    volumes: list[Volume] = []
+    volume_claim_templates: list[VolumeClaimTemplate] = []
+    pod_security_context: PodSecurityContext | None = None
+    scheduling: Scheduling = Scheduling()
+    termination_grace_period_seconds: Annotated[int, Field(ge=0)] | None = None
+    service_account: ServiceAccountSpec | None = None
+    service: WorkloadService | None = None
+    ingress: IngressSpec | None = None
+    hpa: Hpa | None = None
+    pdb: Pdb | None = None
+    network_policy: WorkloadPolicy | None = None
+    config_maps: list[ConfigMapSpec] = []
+    external_secrets: list[WorkloadExternalSecret] = []
+    job: JobSettings | None = Field(default=None, description="Job and CronJob")
+    cron: CronSettings | None = Field(default=None, description="CronJob: required")
+    extra_manifests: list[dict[str, Any]] = Field(
+        default=[],
+        description="Whole Kubernetes objects written after the workload's own, e.g. an"
+        " operator's custom resource; namespaced ones default to the app's namespace",
+    )
+
+    @field_validator("extra_manifests")
+    @classmethod
+    def _manifests(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        check_plain_data(value)
+        for i, doc in enumerate(value):
+            meta = doc.get("metadata")
+            if not isinstance(doc.get("apiVersion"), str) or not isinstance(doc.get("kind"), str):
+                raise ValueError(f"extra_manifests[{i}] needs apiVersion and kind")
+            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+                raise ValueError(f"extra_manifests[{i}] needs metadata.name")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> WorkloadSpec:
+        kind = self.kind
+        scaled = kind in ("Deployment", "StatefulSet")
+        if self.replicas is not None and not scaled:
+            raise ValueError(f"`replicas` belongs to Deployments and StatefulSets, not a {kind}")
+        if self.hpa is not None and not scaled:
+            raise ValueError(f"`hpa` scales Deployments and StatefulSets, not a {kind}")
+        if self.hpa is not None and self.replicas is not None:
+            raise ValueError("with `hpa` leave `replicas` out: the HPA owns the replica count")
+        if self.volume_claim_templates and kind != "StatefulSet":
+            raise ValueError("`volume_claim_templates` belong to StatefulSets")
+        if kind == "CronJob" and self.cron is None:
+            raise ValueError("a CronJob needs `cron` (at least `cron.schedule`)")
+        if kind != "CronJob" and self.cron is not None:
+            raise ValueError("`cron` belongs to CronJobs")
+        if self.job is not None and kind not in ("Job", "CronJob"):
+            raise ValueError("`job` belongs to Jobs and CronJobs")
+        if self.job is not None and self.job.hook is not None and kind != "Job":
+            raise ValueError("`job.hook` makes a Job an Argo CD hook; a CronJob cannot be one")
+        batch = kind in ("Job", "CronJob")
+        if batch and (self.service is not None or self.ingress is not None or self.pdb):
+            raise ValueError(f"a {kind} has no Service, Ingress or PDB")
+        if self.ingress is not None and self.service is None:
+            raise ValueError("an Ingress needs the workload's `service`")
+        if batch and self.readiness_probe is not None:
+            raise ValueError(f"a {kind}'s pods run to completion: no readiness_probe")
+        names = {v.name for v in self.volumes} | {c.name for c in self.volume_claim_templates}
+        _unique([*self.volumes, *self.volume_claim_templates], "name", "volume")
+        for c in [self, *self.init_containers, *self.sidecars]:
+            for m in c.volume_mounts:
+                if m.name not in names:
+                    hint = ", ".join(sorted(names)) or "none"
+                    raise ValueError(
+                        f"volume_mounts: {m.name!r} is not a volume of the workload"
+                        f" (its volumes: {hint})"
+                    )
+        _unique([*self.init_containers, *self.sidecars], "name", "container")
+        if any(c.name == self.name for c in [*self.init_containers, *self.sidecars]):
+            raise ValueError(f"container {self.name!r} is the workload's main container")
+        _unique(self.config_maps, "name", "ConfigMap")
+        _unique(self.external_secrets, "name", "ExternalSecret")
+        self._check_service_ports()
+        return self
+
+    def _check_service_ports(self) -> None:
+        if self.service is None:
+            return
+        named = {p.name: p for p in self.ports if p.name}
+        if not self.service.ports and not named:
+            raise ValueError(
+                "`service` needs `service.ports`, or container `ports` with names to default to"
+            )
+        for p in self.service.ports:
+            target = p.target_port
+            if isinstance(target, str) and target not in named:
+                raise ValueError(
+                    f"service port {p.port}: target_port {target!r} is not a named container port"
+                )
+        ports = self.service_ports()
+        served = {p["port"] for p in ports}
+        for i, route in enumerate(self.ingress.routes if self.ingress else []):
+            mine = route.service is None or route.service == self.service_name()
+            if mine and route.port is not None and route.port not in served:
+                raise ValueError(
+                    f"ingress.routes[{i}].port: {route.port} is not a port of Service"
+                    f" {self.service_name()!r} (it serves {sorted(served)})"
+                )
+
+    def service_name(self) -> str:
+        if self.service is not None and self.service.name is not None:
+            return self.service.name
+        return self.name
+
+    def service_ports(self) -> list[dict[str, Any]]:
+        """The Service's ports as the API writes them (name, port, targetPort, protocol)."""
+        if self.service is None:
+            return []
+        named = {p.name: p for p in self.ports if p.name}
+        out: list[dict[str, Any]] = []
+        if not self.service.ports:
+            for p in named.values():
+                item: dict[str, Any] = {"name": p.name, "port": p.container_port}
+                out.append({**item, "targetPort": p.name, "protocol": p.protocol})
+            return out
+        for sp in self.service.ports:
+            target = sp.target_port
+            if target is None:
+                target = named[sp.name].name if sp.name in named else sp.port
+            item = {"name": sp.name} if sp.name else {}
+            item.update({"port": sp.port, "targetPort": target, "protocol": sp.protocol})
+            if sp.node_port is not None:
+                item["nodePort"] = sp.node_port
+            out.append(item)
+        return out
+
+    def account_name(self) -> str | None:
+        if self.service_account is None:
+            return None
+        return self.service_account.name or self.name
+
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        """The named objects this workload renders, as (kind, name, key path below it)."""
+        out: list[tuple[str, str, tuple[str | int, ...]]] = [(self.kind, self.name, ("name",))]
+        if self.service is not None:
+            out.append(("Service", self.service_name(), ("service",)))
+        if self.ingress is not None:
+            out.append(("Ingress", self.ingress.name, ("ingress", "name")))
+        if self.hpa is not None:
+            out.append(("HorizontalPodAutoscaler", self.name, ("hpa",)))
+        if self.pdb is not None:
+            out.append(("PodDisruptionBudget", self.name, ("pdb",)))
+        account = self.account_name()
+        if self.service_account is not None and self.service_account.create and account:
+            out.append(("ServiceAccount", account, ("service_account",)))
+        if self.network_policy is not None:
+            policy = self.network_policy.name or f"{self.name}-ingress"
+            out.append(("NetworkPolicy", policy, ("network_policy",)))
+        for i, cm in enumerate(self.config_maps):
+            out.append(("ConfigMap", cm.name, ("config_maps", i, "name")))
+        for i, es in enumerate(self.external_secrets):
+            out.append(("ExternalSecret", es.name, ("external_secrets", i, "name")))
+        for i, doc in enumerate(self.extra_manifests):
+            out.append((str(doc["kind"]), str(doc["metadata"]["name"]), ("extra_manifests", i)))
+        return out
