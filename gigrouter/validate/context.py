@@ -251,6 +251,14 @@ class Context:
     externals: dict[tuple[str, str, str], External]
     crd_groups: dict[str, str]  # API group -> name of the Application that installs its CRDs
     health_check: bool | None  # argocd-cm has the Application health check (None: unknown)
+    # Every tree of the validate run (the base and each environment's), this one included;
+    # empty when the tree is validated alone. Rules across trees read it.
+    run_trees: tuple[Tree, ...] = ()
+
+    @property
+    def trees(self) -> tuple[Tree, ...]:
+        """The trees of the run (at least this one)."""
+        return self.run_trees or (self.tree,)
 
     def exists(self, kind: str, namespace: str, name: str) -> bool:
         """In the tree, or declared external."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,17 @@ CORE_RULES = {
 
 
 def _modules() -> list[Any]:
-    from gigrouter.validate.rules import alb, argocd, hosts, integrity, schema, security
+    from gigrouter.validate.rules import (
+        alb,
+        argocd,
+        hosts,
+        integrity,
+        ownership,
+        schema,
+        security,
+    )
 
-    return [schema, integrity, argocd, alb, hosts, security]
+    return [schema, integrity, argocd, alb, hosts, ownership, security]
 
 
 def all_rules() -> dict[str, str]:
@@ -104,7 +112,9 @@ def _crd_groups(tree: Tree) -> dict[str, str]:
     return groups
 
 
-def build_context(tree: Tree, options: Options) -> Context:
+def build_context(tree: Tree, options: Options, trees: Sequence[Tree] = ()) -> Context:
+    """What the rules see of ``tree``; ``trees`` are all trees of the run (for rules across
+    trees), ``tree`` among them."""
     argocd = tree.metadata.get("argocd")
     health = argocd.get("applicationHealthCheck") if isinstance(argocd, dict) else None
     return Context(
@@ -114,11 +124,12 @@ def build_context(tree: Tree, options: Options) -> Context:
         externals=_externals(tree, options),
         crd_groups=_crd_groups(tree),
         health_check=health if isinstance(health, bool) else None,
+        run_trees=tuple(trees),
     )
 
 
-def check_tree(tree: Tree, options: Options) -> list[Finding]:
-    ctx = build_context(tree, options)
+def check_tree(tree: Tree, options: Options, trees: Sequence[Tree] = ()) -> list[Finding]:
+    ctx = build_context(tree, options, trees)
     findings = list(tree.findings)
     for module in _modules():
         findings.extend(module.check(ctx))
@@ -183,7 +194,7 @@ def validate_memory(files: MemoryFiles, options: Options | None = None) -> Repor
 def _report(trees: list[Tree], options: Options) -> Report:
     report = Report()
     for tree in trees:
-        for finding in check_tree(tree, options):
+        for finding in check_tree(tree, options, trees):
             report.findings.append(
                 replace(finding, file=tree.prefix + finding.file, message=cut(finding.message))
             )

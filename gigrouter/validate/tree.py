@@ -614,6 +614,29 @@ def _add_document(tree: Tree, rel: str, line: int, data: Any) -> None:
     tree.documents.append(doc)
 
 
+def _syncs(app: AppInfo, path: str, folder: str) -> bool:
+    """Whether ``app``'s source ``path`` takes the files of directory ``folder``."""
+    inside = path == "" or folder == path or folder.startswith(path + "/")
+    return folder == path or (app.recurse and inside)
+
+
+def owners(tree: Tree, doc: Document) -> list[AppInfo]:
+    """Every Application of the tree that syncs the document's file (one, unless paths
+    overlap: two Applications of one directory, or a recursing one above another's)."""
+    folder = doc.file.rpartition("/")[0]
+    return [app for app in tree.applications if any(_syncs(app, p, folder) for p in app.paths)]
+
+
+def namespace_in(doc: Document, app: AppInfo | None) -> str:
+    """The namespace the object lands in when ``app`` syncs it ('' for cluster-scoped kinds)."""
+    explicit = doc.metadata.get("namespace")
+    if isinstance(explicit, str) and explicit:
+        return explicit
+    if doc.kind in CLUSTER_SCOPED or app is None:
+        return ""
+    return app.namespace
+
+
 def _assign_apps(tree: Tree) -> None:
     """Attach each document to the Application whose path holds its file; fill namespaces."""
     by_depth = sorted(
@@ -623,14 +646,7 @@ def _assign_apps(tree: Tree) -> None:
     for doc in tree.documents:
         folder = doc.file.rpartition("/")[0]
         for path, app in by_depth:
-            inside = path == "" or folder == path or folder.startswith(path + "/")
-            if folder == path or (app.recurse and inside):
+            if _syncs(app, path, folder):
                 doc.app = app
                 break
-        explicit = doc.metadata.get("namespace")
-        if isinstance(explicit, str) and explicit:
-            doc.namespace = explicit
-        elif doc.kind in CLUSTER_SCOPED:
-            doc.namespace = ""
-        elif doc.app is not None:
-            doc.namespace = doc.app.namespace
+        doc.namespace = namespace_in(doc, doc.app)

@@ -99,11 +99,25 @@ def test_environment_trees_are_separate_repos(tmp_path: Path) -> None:
         "argocd/web.yaml": app("web", "web", "web", options=["CreateNamespace=true"]),
         "web/cm.yaml": obj("ConfigMap", "cfg", "web", data={"a": "b"}),
     }
+    staging = {
+        **tree,
+        "argocd/web.yaml": app("web", "web", "web", options=["CreateNamespace=true"]),
+    }
+    staging["argocd/web.yaml"]["spec"]["destination"] = {"name": "staging", "namespace": "web"}
+    # Its own Argo CD instance, deploying to its own cluster.
+    staging["gigrouter-metadata.yaml"] = metadata()
+    staging["gigrouter-metadata.yaml"]["argocd"]["instance"] = "staging"
     write(tmp_path, base(tree))
-    write(tmp_path / "environments" / "staging", base(tree))
+    write(tmp_path / "environments" / "staging", base(staging))
     report = validate_path(tmp_path)
-    assert report.errors == 0  # the same names in two trees are no duplicates
+    assert report.errors == 0  # the same names in two trees (on two clusters) are no duplicates
     assert report.files == 8
+    # On the base's cluster the same objects would be owned twice: that is no duplicate either.
+    write(tmp_path / "environments" / "staging", base(tree))
+    clash = validate_path(tmp_path)
+    assert {f.rule for f in clash.findings if f.severity is Severity.ERROR} == {
+        "object-owned-twice"
+    }
     write(tmp_path / "environments" / "staging", {"web/bad.yaml": "a: [\n"})
     report = validate_path(tmp_path)
     assert [f.file for f in report.findings if f.rule == "yaml-invalid"] == [
