@@ -7,6 +7,7 @@ one run with their line. The loader is libyaml's when PyYAML was built with it.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,6 +278,9 @@ def load_platform(path: Path, display: str | None = None) -> Platform:
 def build_platform(source: SourceMap) -> Platform:
     data = dict(source.data)
     data.pop("$schema", None)
+    data, problems = expand_domain(data, source)
+    if problems:
+        raise ConfigError(problems)
     try:
         platform = Platform.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -287,16 +291,72 @@ def build_platform(source: SourceMap) -> Platform:
     return platform
 
 
+# Keys whose values are host names (``hosts``: lists of them). Helm values and parameters go
+# to the chart as written, so ``{domain}`` there is left alone.
+_HOST_KEYS = frozenset({"host", "host_header"})
+_HOSTS_KEYS = frozenset({"hosts"})
+_VERBATIM_KEYS = frozenset({"helm"})
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|[{}]")
+DOMAIN_PLACEHOLDER = "{domain}"
+
+
+def expand_domain(data: Any, source: SourceMap) -> tuple[Any, list[Problem]]:
+    """``data`` with ``{domain}`` in every host replaced by the platform's ``domain`` (an
+    environment's merged data carries its own), and a problem for any other placeholder."""
+    domain = data.get("domain") if isinstance(data, dict) else None
+    problems: list[Problem] = []
+
+    def host(value: str, path: KeyPath) -> str:
+        if not isinstance(domain, str):
+            return value  # no usable domain: the model reports it, and the host after it
+        text = value.replace(DOMAIN_PLACEHOLDER, domain)
+        rest = _PLACEHOLDER.search(value.replace(DOMAIN_PLACEHOLDER, ""))
+        if rest is not None:
+            problems.append(
+                Problem(
+                    source.location(path),
+                    f"{rest.group(0)!r} in host {_cut(value)!r} is not a placeholder gigrouter"
+                    f" knows: only {DOMAIN_PLACEHOLDER} is replaced (by domain)",
+                )
+            )
+        return text
+
+    def walk(node: Any, path: KeyPath) -> Any:
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                here = (*path, key)
+                if key in _VERBATIM_KEYS:
+                    out[key] = value
+                elif key in _HOST_KEYS and isinstance(value, str):
+                    out[key] = host(value, here)
+                elif key in _HOSTS_KEYS and isinstance(value, list):
+                    out[key] = [
+                        host(v, (*here, i)) if isinstance(v, str) else walk(v, (*here, i))
+                        for i, v in enumerate(value)
+                    ]
+                else:
+                    out[key] = walk(value, here)
+            return out
+        if isinstance(node, list):
+            return [walk(v, (*path, i)) for i, v in enumerate(node)]
+        return node
+
+    return walk(data, ()), problems
+
+
 def _data_path(loc: tuple[str | int, ...], data: Any) -> KeyPath:
     """Keep the parts of a pydantic location that are keys of the data (drops union tags)."""
     out: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, dict) and isinstance(part, str):
             if part in node:
                 out.append(part)
                 node = node[part]
-            elif _looks_like_field(part):  # a missing key: point at where it belongs
+            # a missing key: point at where it belongs (a key that is not last is the tag of
+            # a discriminated union, such as an ingress profile's `generic`)
+            elif _looks_like_field(part) and i == len(loc) - 1:
                 out.append(part)
                 node = None
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -347,7 +407,7 @@ def _pydantic_problems(exc: pydantic.ValidationError, source: SourceMap) -> list
             fields = _fields_at(Platform, path[:-1])
             message = f"unknown key {key!r}{did_you_mean(key, fields)}"
         elif error["type"] == "missing":
-            message = "this key is required"
+            message = "this key is required" + _required_hint(path)
         else:
             message = _with_value(_message(error), error)
         if path in seen:  # a union reports once per member; the first is the closest
@@ -366,6 +426,20 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+def _required_hint(path: KeyPath) -> str:
+    """`` (what to put there)`` for a missing key whose field has a description, else ''."""
+    *parents, key = path or ("",)
+    current: type[BaseModel] | None = Platform
+    for part in parents:
+        if current is None or isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        current = _model_in(info.annotation) if info else None
+    field_info = current.model_fields.get(str(key)) if current is not None else None
+    described = field_info.description if field_info is not None else None
+    return f": {described}" if described else ""
 
 
 def _fields_at(model: type[BaseModel], path: KeyPath) -> list[str]:

@@ -1,7 +1,7 @@
-"""The Mermaid diagrams of the generated docs: the architecture (users, the shared ALB, the
-Services of each namespace, NetworkPolicies and secret stores) and the sync waves (one subgraph
-per wave, an edge per dependency). Every label goes through ``markdown.label`` and every node id
-through ``markdown.MermaidIds``.
+"""The Mermaid diagrams of the generated docs: the architecture (users, the ALB or ingress
+controller of each ingress profile, the Services of each namespace, NetworkPolicies and secret
+stores) and the sync waves (one subgraph per wave, an edge per dependency). Every label goes
+through ``markdown.label`` and every node id through ``markdown.MermaidIds``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ from itertools import pairwise
 from gigrouter.docs.facts import Facts, Service
 from gigrouter.layout import TreeSettings
 from gigrouter.markdown import MermaidIds, label
-from gigrouter.model import Platform
+from gigrouter.model import AlbProfile, Platform
+from gigrouter.model.ingress import LEGACY_PROFILE
 
 ALB_CONTROLLER_CHART = "aws-load-balancer-controller"
-PROVIDERS = {
-    "SecretsManager": "Secrets Manager",
-    "ParameterStore": "Systems Manager Parameter Store",
+AWS_SERVICES = ("SecretsManager", "ParameterStore")
+PROVIDERS = {  # a Store's provider, named for people
+    "SecretsManager": "AWS Secrets Manager",
+    "ParameterStore": "AWS Systems Manager Parameter Store",
+    "vault": "HashiCorp Vault",
+    "gcpsm": "Google Cloud Secret Manager",
+    "azurekv": "Azure Key Vault",
 }
 
 
@@ -56,13 +61,23 @@ def architecture_diagram(platform: Platform, found: Facts) -> list[str]:
     lines = ["flowchart LR"]
     apps = platform.active_applications()
     namespaces = sorted({a.namespace for a in apps})
-    alb = ids("alb")
+    profiles = platform.profiles()
+    used = [n for n in profiles if any(r.profile == n for r in found.routes)]
+
+    def entry(name: str) -> str:  # the node of a profile's load balancer or controller
+        return ids("alb") if name == LEGACY_PROFILE else ids("ingress", name)
+
     if found.routes:
         users = ids("users")
         lines.append(f"    {users}([{label('users')}])")
-        alb_text = f"ALB {platform.alb.group_name}"
-        lines.append(f"    {alb}{{{{{label(alb_text, platform.alb.scheme)}}}}}")
-        lines.append(f"    {users} --> {alb}")
+        for name in used:
+            profile = profiles[name]
+            if isinstance(profile, AlbProfile):
+                node = label(f"ALB {profile.group_name}", profile.scheme)
+            else:
+                node = label(f"ingress class {profile.class_name}", f"profile {name}")
+            lines.append(f"    {entry(name)}{{{{{node}}}}}")
+            lines.append(f"    {users} --> {entry(name)}")
     services = {(s.namespace, s.name): s for s in found.services}
     for route in found.routes:  # Services a chart creates, or that come from elsewhere
         declared = any(
@@ -96,11 +111,13 @@ def architecture_diagram(platform: Platform, found: Facts) -> list[str]:
         lines.append("    end")
     for route in found.routes:
         edge = label(route.host + route.path)
-        lines.append(f"    {alb} -->|{edge}| {ids('svc', route.namespace, route.service)}")
-    if found.routes:
-        for chart in found.charts:
-            if chart.chart == ALB_CONTROLLER_CHART:
-                lines.append(f"    {ids('app', chart.app)} -.->|{label('manages')}| {alb}")
+        target = ids("svc", route.namespace, route.service)
+        lines.append(f"    {entry(route.profile)} -->|{edge}| {target}")
+    albs = [n for n in used if isinstance(profiles[n], AlbProfile)]
+    for chart in found.charts:
+        if chart.chart == ALB_CONTROLLER_CHART:
+            for name in albs:
+                lines.append(f"    {ids('app', chart.app)} -.->|{label('manages')}| {entry(name)}")
     drawn: set[str] = set()  # nodes outside the namespaces' subgraphs
     for policy in found.policies:
         targets = [
@@ -116,11 +133,15 @@ def architecture_diagram(platform: Platform, found: Facts) -> list[str]:
                 edge = label(f"NetworkPolicy {policy.name}")
                 lines.append(f"    {ids('ns', source)} -.->|{edge}| {target}")
     for store in found.stores:
-        aws = ids("aws", store.provider, store.region)
-        if aws not in drawn:
-            drawn.add(aws)
-            provider = f"AWS {PROVIDERS.get(store.provider, store.provider)}"
-            lines.append(f"    {aws}[({label(provider, store.region)})]")
+        if store.provider in AWS_SERVICES:
+            source = ids("aws", store.provider, store.region)
+        else:
+            source = ids(store.provider, store.region)
+        if source not in drawn:
+            drawn.add(source)
+            where = [store.region] if store.region else []
+            provider = PROVIDERS.get(store.provider, store.provider)
+            lines.append(f"    {source}[({label(provider, *where)})]")
         names = sorted(
             {
                 s.external_secret
@@ -128,6 +149,6 @@ def architecture_diagram(platform: Platform, found: Facts) -> list[str]:
                 if (s.namespace, s.store) == (store.namespace, store.name)
             }
         )
-        edge = label(f"SecretStore {store.name}", *(f"ExternalSecret {n}" for n in names))
-        lines.append(f"    {aws} -.->|{edge}| {ids('ns', store.namespace)}")
+        edge = label(f"{store.kind} {store.name}", *(f"ExternalSecret {n}" for n in names))
+        lines.append(f"    {source} -.->|{edge}| {ids('ns', store.namespace)}")
     return lines

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from gigrouter.docs.diagrams import PROVIDERS, architecture_diagram, waves_diagram
-from gigrouter.docs.facts import Chart, Facts, Image, Policy, Route, facts, split_image
+from gigrouter.docs.facts import Chart, Facts, Image, Policy, Route, Store, facts, split_image
 from gigrouter.layout import README, Output, TreeSettings, app_files
 from gigrouter.markdown import code, comment, link, mermaid, table, text
-from gigrouter.model import Application, Platform
+from gigrouter.model import AlbProfile, Application, GenericProfile, Platform
 
 ENVIRONMENTS_DIR = "environments"  # as overlay.ENVIRONMENTS_DIR (docs reads no config files)
 
@@ -101,13 +101,15 @@ def platform_readme(platform: Platform, settings: TreeSettings, header: str = ""
     parts.append(f"# {text(title)}")
     lead = ""
     if platform.description:
-        lead = f"{inline(platform.name)}: {_sentence(platform.description)} It runs"
+        lead = f"{inline(platform.name)}: {_sentence(platform.description)} It"
     else:
-        lead = f"{inline(platform.name)} runs"
-    lead += (
-        f" in the EKS cluster {inline(platform.aws.cluster_name)} ({inline(platform.aws.region)})"
-        f" and serves {inline(platform.domain)}; Argo CD deploys it from this tree."
-    )
+        lead = f"{inline(platform.name)}"
+    if platform.aws is not None:
+        lead += (
+            f" runs in the EKS cluster {inline(platform.aws.cluster_name)}"
+            f" ({inline(platform.aws.region)}) and"
+        )
+    lead += f" serves {inline(platform.domain)}; Argo CD deploys it from this tree."
     parts.append(lead)
     parts.append(_environment_note(platform, settings))
     parts.append(table(["setting", "value"], _overview(platform, settings)))
@@ -160,7 +162,7 @@ def app_readme(
     prefix = settings.app_prefix
     parts = [comment(header)] if header else []
     parts.append(f"# {text(app.path)}")
-    what = "the manifests" if app.manifests is not None else "the Helm values"
+    what = "the Helm values" if app.helm is not None else "the manifests"
     lead = f"This directory holds {what} of the Argo CD Application {inline(prefix + app.name)}"
     parts.append(lead + (f": {_sentence(app.description)}" if app.description else "."))
     rows = [
@@ -172,18 +174,37 @@ def app_readme(
     if settings.applications != "none":  # else the base tree's ApplicationSet decides
         rows.insert(3, ["sync", _sync(app)])
     parts.append(table(["setting", "value"], rows))
+    copied = _copied_table(app, settings)
+    if copied:
+        parts.append(copied)
     if found.charts:
         parts.append("## Helm chart\n\n" + _charts_table(found.charts, prefix))
     if found.workloads:
         parts.append("## Images\n\n" + _images_table(found.workloads, prefix))
     if found.routes:
-        parts.append("## Routes\n\n" + _routes_table(found.routes))
+        parts.append("## Routes\n\n" + _routes_table(platform, found.routes))
     if found.policies:
         parts.append("## Network policies\n\n" + _policies_table(found.policies))
     if found.stores or found.secrets:
         parts.append("## Secrets\n\n" + _secrets_tables(found))
     parts.append(f"The whole platform: {link(README, up + README)}.")
     return "\n\n".join(p.strip("\n") for p in parts) + "\n"
+
+
+def _copied_table(app: Application, settings: TreeSettings) -> str:
+    """The files of this directory copied byte for byte from the config repo, or ''."""
+    rows = [
+        [code(f.path), code(f.origin)]
+        for f in sorted(settings.copied, key=lambda f: f.path)
+        if f.app == app.name
+    ]
+    if not rows:
+        return ""
+    return (
+        "## Copied from the config repo\n\nThese files are copied byte for byte from the"
+        " config repo (paths relative to the config file); change them there, not here.\n\n"
+        + table(["file", "copied from"], rows).rstrip()
+    )
 
 
 def _environment_note(platform: Platform, settings: TreeSettings) -> str:
@@ -212,10 +233,13 @@ def _overview(platform: Platform, settings: TreeSettings) -> list[list[str]]:
     rows = [["platform", code(platform.name)]]
     if settings.environment is not None:
         rows.append(["environment", code(settings.environment)])
+    if platform.aws is not None:
+        rows += [
+            ["EKS cluster", code(platform.aws.cluster_name)],
+            ["AWS region", code(platform.aws.region)],
+            ["VPC", code(platform.aws.vpc_id)],
+        ]
     rows += [
-        ["EKS cluster", code(platform.aws.cluster_name)],
-        ["AWS region", code(platform.aws.region)],
-        ["VPC", code(platform.aws.vpc_id)],
         ["domain", code(platform.domain)],
         [
             "GitOps repository",
@@ -308,38 +332,98 @@ def _applications_section(platform: Platform, settings: TreeSettings) -> str:
 
 
 def _routing_section(platform: Platform, found: Facts) -> str:
-    alb = platform.alb
     if not found.routes:
         return "## Routing\n\nNothing is routed from outside the cluster."
-    listeners = ", ".join(f"{k} {v}" for item in alb.listen_ports for k, v in item.items())
+    profiles = platform.profiles()
+    used = [n for n in profiles if any(r.profile == n for r in found.routes)]
+    intros = [
+        _profile_intro(
+            platform,
+            name,
+            profiles[name],
+            [r for r in found.routes if r.profile == name],
+            len(used) == 1,
+        )
+        for name in used
+    ]
+    return (
+        "## Routing\n\n"
+        + "\n\n".join(intros)
+        + "\n\n"
+        + _routes_table(platform, found.routes).rstrip()
+    )
+
+
+def _profile_intro(
+    platform: Platform,
+    name: str,
+    profile: AlbProfile | GenericProfile,
+    routes: Sequence[Route],
+    only: bool,
+) -> str:
+    """What serves the routes of one ingress profile, in a sentence or two."""
+    if isinstance(profile, GenericProfile):
+        intro = (
+            "Every route goes" if only else f"The routes of ingress profile {inline(name)} go"
+        ) + f" through the ingress controller of class {inline(profile.class_name)}"
+        if only:
+            intro += f" (ingress profile {inline(name)})"
+        intro += "."
+        if any(r.tls_secret for r in routes):
+            intro += " Hosts with TLS use the certificate in the Secret the table names"
+            if profile.cluster_issuer is not None:
+                intro += (
+                    f", issued by cert-manager's ClusterIssuer {inline(profile.cluster_issuer)}"
+                )
+            elif profile.issuer is not None:
+                intro += f", issued by cert-manager's Issuer {inline(profile.issuer)}"
+            intro += "."
+        return intro
+    listeners = ", ".join(f"{k} {v}" for item in profile.listen_ports for k, v in item.items())
     intro = (
-        f"Every route joins one {alb.scheme} ALB, the ingress group {inline(alb.group_name)}"
-        f" (ingress class {inline(alb.ingress_class)}, target type {inline(alb.target_type)}),"
-        f" listening on {listeners}"
+        ("Every route joins" if only else f"The routes of ingress profile {inline(name)} join")
+        + f" one {profile.scheme} ALB, the ingress group {inline(profile.group_name)}"
+        f" (ingress class {inline(profile.ingress_class)}, target type"
+        f" {inline(profile.target_type)}), listening on {listeners}"
     )
-    if alb.ssl_redirect is not None:
-        intro += f" and redirecting HTTP to HTTPS {alb.ssl_redirect}"
-    intro += (
-        f", with the ACM certificate {inline(platform.aws.certificate_arn)}. The ALB evaluates"
-        " the rules of a lower group order first."
+    if profile.ssl_redirect is not None:
+        intro += f" and redirecting HTTP to HTTPS {profile.ssl_redirect}"
+    certificate = profile.certificate_arn or (
+        platform.aws.certificate_arn if platform.aws is not None else None
     )
-    return "## Routing\n\n" + intro + "\n\n" + _routes_table(found.routes).rstrip()
+    if certificate is not None:
+        intro += f", with the ACM certificate {inline(certificate)}"
+    else:
+        intro += ", with the ACM certificates the controller finds for its hosts"
+    return intro + ". The ALB evaluates the rules of a lower group order first."
 
 
-def _routes_table(routes: Iterable[Route]) -> str:
-    rows = [
-        [
+def _routes_table(platform: Platform, routes: Sequence[Route]) -> str:
+    """The routes; the order column when an ALB serves one, profile and TLS when they vary."""
+    profiles = platform.profiles()
+    alb = any(isinstance(profiles.get(r.profile), AlbProfile) for r in routes)
+    several = len({r.profile for r in routes}) > 1
+    tls = any(r.tls_secret for r in routes)
+    head = ["host", "path", "service", "port", "namespace", "defined by"]
+    head += ["order"] * alb + ["profile"] * several + ["TLS secret"] * tls
+    rows = []
+    for r in routes:
+        row = [
             code(r.host),
             code(r.path) + ("" if r.path_type == "Prefix" else f" ({text(r.path_type)})"),
             code(r.service),
             str(r.port),
             code(r.namespace),
             (f"chart values {code(r.ingress)}" if r.by_chart else f"Ingress {code(r.ingress)}"),
-            "" if r.order is None else str(r.order),
         ]
-        for r in routes
-    ]
-    return table(["host", "path", "service", "port", "namespace", "defined by", "order"], rows)
+        if alb:
+            row.append("" if r.order is None else str(r.order))
+        if several:
+            row.append(code(r.profile))
+        if tls:
+            row.append(code(r.tls_secret) if r.tls_secret else "")
+        rows.append(row)
+    return table(head, rows)
 
 
 def _namespaces_section(platform: Platform, settings: TreeSettings, found: Facts) -> str:
@@ -403,10 +487,12 @@ def _secrets_section(platform: Platform, found: Facts) -> str:
     ]
     if not (found.stores or found.secrets or outside):
         return ""
+    vendors = sorted({_VENDORS.get(s.provider, "AWS") for s in found.stores}) or ["AWS"]
+    kinds = sorted({s.kind for s in found.stores}, reverse=True) or ["SecretStore"]
     section = (
         "## Secrets\n\nNo secret value is stored in this repository. The External Secrets"
-        " Operator reads each key from AWS through a SecretStore and writes it into a"
-        " Kubernetes Secret; this page names the references only.\n\n"
+        f" Operator reads each key from {_or(vendors, 'and')} through a {_or(kinds, 'or')} and"
+        " writes it into a Kubernetes Secret; this page names the references only.\n\n"
     )
     if found.stores or found.secrets:
         section += _secrets_tables(found)
@@ -417,15 +503,38 @@ def _secrets_section(platform: Platform, found: Facts) -> str:
     return section.rstrip()
 
 
+_VENDORS = {"vault": "HashiCorp Vault", "gcpsm": "Google Cloud", "azurekv": "Azure"}
+
+
+def _or(words: list[str], joint: str) -> str:
+    """``a``, ``a or b``, ``a, b or c`` (with ``joint`` for "or")."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {joint} {words[-1]}"
+
+
+def _store_reads(s: Store) -> str:
+    """What a store reads, and where: ``AWS Secrets Manager in `eu-north-1```."""
+    provider = text(PROVIDERS.get(s.provider, s.provider))
+    if not s.region:
+        return provider
+    joint = {"vault": "at", "gcpsm": "in project", "azurekv": "at"}.get(s.provider, "in")
+    return f"{provider} {joint} {code(s.region)}"
+
+
+def _store_auth(s: Store) -> str:
+    if s.service_account:
+        return f"ServiceAccount {code(s.service_account)} ({text(s.auth)})"
+    return text(s.auth)
+
+
 def _secrets_tables(found: Facts) -> str:
     out = ""
     if found.stores:
         rows = [
             [
-                code(s.name),
+                code(s.name) + (" (ClusterSecretStore)" if s.kind == "ClusterSecretStore" else ""),
                 code(s.namespace),
-                f"AWS {text(PROVIDERS.get(s.provider, s.provider))} in {code(s.region)}",
-                f"ServiceAccount {code(s.service_account)} (IRSA)",
+                _store_reads(s),
+                _store_auth(s),
             ]
             for s in found.stores
         ]

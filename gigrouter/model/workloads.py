@@ -11,6 +11,7 @@ from pydantic import (
 )
 
 from gigrouter.model.base import Strict
+from gigrouter.model.ingress import AnnotationKey, IngressTls, no_wave_key
 from gigrouter.types import (
     Dns1035Label,
     DnsLabel,
@@ -154,13 +155,33 @@ class ServiceRoute(Route):
 
 
 class IngressSpec(Strict):
-    """An Ingress in the shared ALB group."""
+    """An Ingress, served by the controller of its ingress profile (the ALB group by default)."""
 
     name: DnsSubdomain
     routes: list[Route]
+    profile: DnsLabel | None = Field(default=None, description="Default: default_ingress_profile")
+    annotations: dict[AnnotationKey, Text] = Field(
+        default={}, description="Written after the profile's annotations"
+    )
+    tls: bool | list[IngressTls] = Field(
+        default=[],
+        description="spec.tls entries; true: one entry with every routed host and the Secret"
+        " <name>-tls",
+    )
+    cluster_issuer: DnsSubdomain | None = Field(
+        default=None, description="cert-manager ClusterIssuer; overrides the profile's issuer"
+    )
+    issuer: DnsSubdomain | None = Field(
+        default=None, description="cert-manager Issuer; overrides the profile's issuer"
+    )
     group_order: GroupOrder | None = None
     healthcheck_path: UrlPath | None = None
     wave: Wave | None = None
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
+        return no_wave_key(value)
 
     @field_validator("routes")
     @classmethod

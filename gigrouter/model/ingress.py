@@ -1,0 +1,349 @@
+"""Ingress profiles: which controller serves an Ingress, with its class, annotations and TLS.
+
+A profile is either ``aws-alb`` (the AWS Load Balancer Controller: every Ingress of the profile
+joins one ALB group, and ALB annotations are written for it) or ``generic`` (any other
+controller, such as ingress-nginx or Traefik: its IngressClass, its own annotations and,
+optionally, a cert-manager issuer for the Ingresses that ask for TLS). The legacy ``alb:``
+block is the aws-alb profile named ``alb``.
+
+The checks that need the whole platform (which profile an Ingress names, whether the cluster
+is on AWS) are :func:`ingress_problems`; each problem names the key it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from gigrouter.model.base import Strict, did_you_mean
+from gigrouter.model.cloud import Alb
+from gigrouter.types import Arn, DnsSubdomain, Host, Text
+
+if TYPE_CHECKING:
+    from gigrouter.model.platform import Platform
+    from gigrouter.model.workloads import IngressSpec
+
+ALB_PREFIX = "alb.ingress.kubernetes.io/"
+CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
+ISSUER = "cert-manager.io/issuer"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+LEGACY_PROFILE = "alb"  # the profile the `alb:` block stands for
+
+# An annotation key as Kubernetes accepts it: an optional DNS-1123 subdomain prefix and a name
+# of at most 63 characters, starting and ending alphanumeric.
+_ANNOTATION_KEY = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+AnnotationKey = Annotated[str, Field(pattern=_ANNOTATION_KEY, max_length=317)]
+
+KeyPath = tuple[str | int, ...]
+Problems = list[tuple[KeyPath, str]]
+
+
+def no_wave_key(value: dict[str, str]) -> dict[str, str]:
+    if SYNC_WAVE in value:
+        raise ValueError(f"{SYNC_WAVE} is written from `wave`; set `wave` instead")
+    return value
+
+
+class IngressTls(Strict):
+    """One entry of spec.tls: the hosts one certificate covers and the Secret that holds it."""
+
+    hosts: Annotated[list[Host], Field(min_length=1)]
+    secret_name: DnsSubdomain
+
+
+class AlbProfile(Alb):
+    """Ingresses served by the AWS Load Balancer Controller, all in one ALB group."""
+
+    controller: Literal["aws-alb"]
+    certificate_arn: Arn | None = Field(
+        default=None, description="ACM certificate of the listeners. Default: aws.certificate_arn"
+    )
+    annotations: dict[AnnotationKey, Text] = Field(
+        default={}, description="Written on every Ingress of the profile, after the ALB ones"
+    )
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
+        return no_wave_key(value)
+
+    @property
+    def class_name(self) -> str:
+        return self.ingress_class
+
+
+class GenericProfile(Strict):
+    """Ingresses served by any other controller (ingress-nginx, Traefik, ...)."""
+
+    controller: Literal["generic"]
+    class_name: DnsSubdomain = Field(description="spec.ingressClassName of every Ingress")
+    annotations: dict[AnnotationKey, Text] = Field(
+        default={}, description="Written on every Ingress of the profile"
+    )
+    cluster_issuer: DnsSubdomain | None = Field(
+        default=None,
+        description="cert-manager ClusterIssuer for the Ingresses with `tls`"
+        " (annotation cert-manager.io/cluster-issuer)",
+    )
+    issuer: DnsSubdomain | None = Field(
+        default=None,
+        description="cert-manager Issuer in the Ingress's namespace, for the Ingresses with `tls`"
+        " (annotation cert-manager.io/issuer)",
+    )
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
+        return no_wave_key(value)
+
+
+IngressProfile = Annotated[AlbProfile | GenericProfile, Field(discriminator="controller")]
+
+
+def legacy_profile(alb: Alb) -> AlbProfile:
+    """The aws-alb profile the `alb:` block (or its absence, with no profiles) stands for."""
+    return AlbProfile(controller="aws-alb", **alb.model_dump())
+
+
+def tls_entries(ingress: IngressSpec) -> list[IngressTls]:
+    """spec.tls of the Ingress: its own list, or for ``tls: true`` one entry covering every
+    routed host with the Secret ``<ingress name>-tls``."""
+    if ingress.tls is True:
+        hosts = list(dict.fromkeys(r.host for r in ingress.routes))
+        return [IngressTls(hosts=hosts, secret_name=f"{ingress.name}-tls")]
+    if ingress.tls is False:
+        return []
+    return list(ingress.tls)
+
+
+def issuer_annotation(ingress: IngressSpec, profile: AlbProfile | GenericProfile) -> dict[str, str]:
+    """The cert-manager annotation of an Ingress with TLS: its own issuer, else its profile's."""
+    if not tls_entries(ingress):
+        return {}
+    if ingress.cluster_issuer is not None:
+        return {CLUSTER_ISSUER: ingress.cluster_issuer}
+    if ingress.issuer is not None:
+        return {ISSUER: ingress.issuer}
+    if isinstance(profile, GenericProfile):
+        if profile.cluster_issuer is not None:
+            return {CLUSTER_ISSUER: profile.cluster_issuer}
+        if profile.issuer is not None:
+            return {ISSUER: profile.issuer}
+    return {}
+
+
+# --- checks that need the whole platform ----------------------------------------------------
+
+
+def ingresses(model: BaseModel, at: KeyPath = ()) -> Iterator[tuple[KeyPath, IngressSpec]]:
+    """Every Ingress of the config with the key path it is written at, wherever a model
+    holds one (components, an application's workloads, Grafana's chart values)."""
+    from gigrouter.model.workloads import IngressSpec
+
+    for name in type(model).model_fields:
+        yield from _walk(getattr(model, name), (*at, name), IngressSpec)
+
+
+def _walk(
+    value: object, at: KeyPath, kind: type[IngressSpec]
+) -> Iterator[tuple[KeyPath, IngressSpec]]:
+    if isinstance(value, kind):
+        yield at, value
+    elif isinstance(value, BaseModel):
+        yield from ingresses(value, at)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*at, i), kind)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield from _walk(item, (*at, key), kind)
+
+
+def ingress_problems(platform: Platform) -> Problems:
+    """The profiles themselves, then every Ingress against the profile it uses."""
+    problems = _profile_problems(platform)
+    if problems:
+        return problems
+    for at, ingress in ingresses(platform):
+        problems.extend(check_ingress(platform, at, ingress))
+    return problems
+
+
+def _profile_problems(platform: Platform) -> Problems:
+    problems: Problems = []
+    declared = platform.ingress_profiles
+    if platform.alb is not None and LEGACY_PROFILE in declared:
+        problems.append(
+            (
+                ("ingress_profiles", LEGACY_PROFILE),
+                f"the profile name {LEGACY_PROFILE!r} is taken by the `alb` block;"
+                " rename this profile or move the `alb` settings into it",
+            )
+        )
+    if platform.aws is None:
+        if platform.alb is not None:
+            problems.append(
+                (
+                    ("alb",),
+                    "the `alb` block is an aws-alb ingress profile, which needs the `aws` block"
+                    " (the cluster's region, VPC and certificate); declare `ingress_profiles`"
+                    " with `controller: generic` instead",
+                )
+            )
+        for name, profile in declared.items():
+            if isinstance(profile, AlbProfile):
+                problems.append(
+                    (
+                        ("ingress_profiles", name, "controller"),
+                        f"ingress profile {name!r} is aws-alb, which needs the `aws` block"
+                        " (the cluster's region, VPC and certificate)",
+                    )
+                )
+    for name, profile in declared.items():
+        if isinstance(profile, GenericProfile) and profile.cluster_issuer and profile.issuer:
+            problems.append(
+                (
+                    ("ingress_profiles", name, "issuer"),
+                    f"ingress profile {name!r} gives `cluster_issuer` and `issuer`;"
+                    " cert-manager takes one",
+                )
+            )
+        for key in profile.annotations:
+            if isinstance(profile, GenericProfile) and key.startswith(ALB_PREFIX):
+                problems.append(
+                    (
+                        ("ingress_profiles", name, "annotations", key),
+                        f"{key!r} is an ALB annotation, but ingress profile {name!r} is"
+                        f" generic (class {profile.class_name!r}): no ALB reads it",
+                    )
+                )
+    default = platform.default_ingress_profile
+    known = set(platform.profiles())
+    if default is not None and default not in known:
+        problems.append(
+            (
+                ("default_ingress_profile",),
+                f"no ingress profile named {default!r}{did_you_mean(default, known)}"
+                f" (profiles: {', '.join(sorted(known))})",
+            )
+        )
+    return problems
+
+
+def check_ingress(platform: Platform, at: KeyPath, ingress: IngressSpec) -> Problems:
+    """One Ingress, written at key path ``at``, against its profile and the platform."""
+    profiles = platform.profiles()
+    name = ingress.profile or platform.default_profile_name()
+    if name is None:
+        return [
+            (
+                (*at, "name"),
+                f"Ingress {ingress.name!r} names no `profile` and there is no"
+                f" default_ingress_profile to fall back on (profiles:"
+                f" {', '.join(sorted(profiles))})",
+            )
+        ]
+    if name not in profiles:
+        hint = did_you_mean(name, set(profiles))
+        return [
+            (
+                (*at, "profile"),
+                f"no ingress profile named {name!r}{hint} (profiles:"
+                f" {', '.join(sorted(profiles))})",
+            )
+        ]
+    profile = profiles[name]
+    problems: Problems = []
+    where = (*at, "profile") if ingress.profile else (*at, "name")
+    if isinstance(profile, AlbProfile):
+        if platform.aws is None and not platform.ingress_profiles and platform.alb is None:
+            problems.append(
+                (
+                    where,
+                    f"Ingress {ingress.name!r} would join the default ALB, which needs the `aws`"
+                    " block; declare `ingress_profiles` (such as `controller: generic` with"
+                    " `class_name: nginx`) and `default_ingress_profile`",
+                )
+            )
+        for key in ("cluster_issuer", "issuer"):
+            if getattr(ingress, key) is not None:
+                problems.append(
+                    (
+                        (*at, key),
+                        f"ingress profile {name!r} is aws-alb: the ALB serves ACM certificates"
+                        " (certificate_arn), not cert-manager's",
+                    )
+                )
+    else:
+        for key in ingress.annotations:
+            if key.startswith(ALB_PREFIX):
+                problems.append(
+                    (
+                        (*at, "annotations", key),
+                        f"{key!r} is an ALB annotation, but Ingress {ingress.name!r} uses the"
+                        f" generic ingress profile {name!r} (class {profile.class_name!r})",
+                    )
+                )
+        for key in ("group_order", "healthcheck_path"):
+            if getattr(ingress, key) is not None:
+                problems.append(
+                    (
+                        (*at, key),
+                        f"{key} is an ALB setting, but Ingress {ingress.name!r} uses the"
+                        f" generic ingress profile {name!r} (class {profile.class_name!r})",
+                    )
+                )
+    if ingress.cluster_issuer is not None and ingress.issuer is not None:
+        problems.append(
+            (
+                (*at, "issuer"),
+                f"Ingress {ingress.name!r} gives `cluster_issuer` and `issuer`;"
+                " cert-manager takes one",
+            )
+        )
+    routed = list(dict.fromkeys(r.host for r in ingress.routes))
+    if isinstance(ingress.tls, list):
+        for i, entry in enumerate(ingress.tls):
+            for j, host in enumerate(entry.hosts):
+                if host not in routed:
+                    problems.append(
+                        (
+                            (*at, "tls", i, "hosts", j),
+                            f"{host!r} is not among the hosts Ingress {ingress.name!r}"
+                            f" routes ({', '.join(routed)})",
+                        )
+                    )
+    if not tls_entries(ingress):
+        for key in ("cluster_issuer", "issuer"):
+            if getattr(ingress, key) is not None and isinstance(profile, GenericProfile):
+                problems.append(
+                    (
+                        (*at, key),
+                        f"Ingress {ingress.name!r} has no `tls`, so cert-manager would issue"
+                        " no certificate for it; add `tls`",
+                    )
+                )
+    return problems
+
+
+def aws_problems(platform: Platform) -> Problems:
+    """Settings that only mean something on AWS, refused when the config has no `aws` block."""
+    if platform.aws is not None:
+        return []
+    problems: Problems = []
+    backend = platform.components.backend
+    if backend is not None and backend.irsa_role_arn is not None:
+        problems.append(
+            (
+                ("components", "backend", "irsa_role_arn"),
+                "an IAM role ARN (EKS IRSA) needs the `aws` block; without it nothing AWS"
+                " is rendered",
+            )
+        )
+    return problems
