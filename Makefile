@@ -59,8 +59,9 @@ test: $(DEV_STAMP)  ## the whole suite, with the coverage floor
 check: $(RUNTIME_STAMP)  ## fail when out/ is not a fresh render
 	$(BIN)/gigrouter render --check
 
-schema: $(RUNTIME_STAMP)  ## refresh config/platform.schema.json
+schema: $(RUNTIME_STAMP)  ## refresh config/platform.schema.json and config/environment.schema.json
 	$(BIN)/gigrouter schema > config/platform.schema.json
+	$(BIN)/gigrouter schema --environment > config/environment.schema.json
 
 lint: $(DEV_STAMP)  ## ruff (lint + format check) and mypy strict
 	$(BIN)/ruff check gigrouter tests

@@ -866,11 +866,19 @@ def diff(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the platform config."""
-    from gigrouter.pipeline import schema_json
+def schema(
+    environment: Annotated[
+        bool,
+        typer.Option(
+            "--environment",
+            help="The schema of an environment overlay instead (nothing required).",
+        ),
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the platform config (or of an environment overlay)."""
+    from gigrouter.pipeline import environment_schema_json, schema_json
 
-    sys.stdout.write(schema_json())
+    sys.stdout.write(environment_schema_json() if environment else schema_json())
 
 
 @app.command()

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gigrouter.config import KeyPath, SourceMap, build_platform, read_yaml
+from gigrouter.config import KeyPath, SourceMap, build_platform, read_yaml, render_path
 from gigrouter.errors import ConfigError, Location, Problem, UsageError
-from gigrouter.model import Platform
+from gigrouter.model import Platform, did_you_mean
 
 ENVIRONMENTS_DIR = "environments"
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -73,6 +73,7 @@ class _Merger:
         self.overlay = overlay
         self.out = SourceMap(base.file)
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # overlay items that the base list does not have
 
     def record(self, source: SourceMap, src: KeyPath, dst: KeyPath) -> None:
         if src in source.lines:
@@ -125,6 +126,17 @@ class _Merger:
                 seen[item["name"]] = j
                 i = position.get(item["name"])
                 if i is None:
+                    # Added, as it may be meant; but a typo of a base name would add an item
+                    # silently instead of changing one, so say so.
+                    hint = did_you_mean(item["name"], {str(x["name"]) for x in b})
+                    self.warnings.append(
+                        Problem(
+                            self.overlay.location((*opath, j)),
+                            f"{item['name']!r} is not in the base list"
+                            f" {render_path(bpath, self.base.data) or '(top level)'}, so this"
+                            f" overlay adds it{hint}",
+                        )
+                    )
                     position[item["name"]] = len(merged)
                     merged.append(self.copy(self.overlay, item, (*opath, j), (*dst, len(merged))))
                 else:
@@ -133,29 +145,104 @@ class _Merger:
         return self.copy(self.overlay, o, opath, dst)
 
 
-def merge(base: SourceMap, overlay: SourceMap) -> SourceMap:
-    """The overlay applied to the base, with every key's origin."""
+def merge(base: SourceMap, overlay: SourceMap, warnings: list[Problem] | None = None) -> SourceMap:
+    """The overlay applied to the base, with every key's origin. ``warnings`` receives the
+    overlay items that a list of named items of the base does not have (added all the same)."""
     merger = _Merger(base, overlay)
     merger.out.data = merger.merge(base.data, overlay.data, (), (), ())
     if merger.problems:
         raise ConfigError(merger.problems)
+    if warnings is not None:
+        warnings.extend(merger.warnings)
     merger.out.lines[()] = base.lines.get((), 1)
     return merger.out
 
 
 def load_environment(config: Path, name: str, display: str | None = None) -> Platform:
     """The platform of environment ``name``: the base config with its overlay applied."""
+    return read_environment(config, name, display)[0]
+
+
+def read_environment(
+    config: Path, name: str, display: str | None = None
+) -> tuple[Platform, list[Problem]]:
+    """The platform of environment ``name`` and the overlay's warnings (items it adds to a
+    named list of the base, which may be typos)."""
     path = overlay_path(config, name)
     base = read_yaml(config, display)
     overlay_display = str(Path(display).parent / ENVIRONMENTS_DIR / path.name) if display else None
     overlay = read_yaml(path, overlay_display, allow_empty=True)  # empty: equal to the base
     overlay.data.pop("$schema", None)
+    suffix = _namespace_suffix(overlay)
     gitops = overlay.data.get("gitops")
-    merged = merge(base, overlay)
+    warnings: list[Problem] = []
+    merged = merge(base, overlay, warnings)
+    if suffix:
+        merged.data = suffix_namespaces(merged.data, suffix)
     if not (isinstance(gitops, dict) and "path" in gitops):
         # By default an environment's tree lives in environments/<name>/ of the same repo.
         base_gitops = merged.data.setdefault("gitops", {})
         if isinstance(base_gitops, dict):
             prefix = str(base_gitops.get("path") or "").strip("/")
             base_gitops["path"] = "/".join(p for p in (prefix, ENVIRONMENTS_DIR, name) if p)
-    return build_platform(merged)
+    return build_platform(merged), warnings
+
+
+NAMESPACE_SUFFIX = "namespace_suffix"
+
+
+def _namespace_suffix(overlay: SourceMap) -> str:
+    """The overlay's ``namespace_suffix`` (removed from its data), '' without one."""
+    if NAMESPACE_SUFFIX not in overlay.data:
+        return ""
+    value = overlay.data.pop(NAMESPACE_SUFFIX)
+    if isinstance(value, str) and _NAME.fullmatch(value) and len(value) <= 40:
+        return value
+    raise ConfigError(
+        [
+            Problem(
+                overlay.location((NAMESPACE_SUFFIX,)),
+                f"{value!r} is not a namespace suffix: a short DNS label such as 'staging',"
+                " appended as '-staging' to every application's namespace",
+            )
+        ]
+    )
+
+
+# Not rewritten: the Argo CD block (where the Application objects live, not where they deploy)
+# and chart values, which reach the chart as written.
+_KEEP_NAMESPACES_UNDER = frozenset({"argocd", "helm"})
+
+
+def suffix_namespaces(data: Any, suffix: str) -> Any:
+    """``data`` with "-<suffix>" appended to every application's namespace and to every
+    reference to one of those namespaces (``namespace`` keys, lists under ``*namespaces`` keys),
+    so an environment on the base's cluster deploys beside it, not over it."""
+    apps = data.get("applications") if isinstance(data, dict) else None
+    owned = {
+        a["namespace"]
+        for a in (apps if isinstance(apps, list) else [])
+        if isinstance(a, dict) and isinstance(a.get("namespace"), str)
+    }
+
+    def moved(value: Any) -> Any:
+        return f"{value}-{suffix}" if isinstance(value, str) and value in owned else value
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _KEEP_NAMESPACES_UNDER:
+                out[key] = value
+            elif key == "namespace":
+                out[key] = moved(value)
+            elif key.endswith("namespaces") and isinstance(value, list):
+                out[key] = [moved(v) for v in value]
+            else:
+                out[key] = walk(value)
+        return out
+
+    return walk(data)

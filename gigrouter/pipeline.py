@@ -9,20 +9,27 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gigrouter.config import load_platform
+from gigrouter.config import load_platform, read_yaml
 from gigrouter.docs import pages
-from gigrouter.errors import ValidationFailed
+from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
 from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
 from gigrouter.layout.appsets import application_sets
 from gigrouter.model import Platform
-from gigrouter.overlay import ENVIRONMENTS_DIR, environment_names, load_environment, overlay_path
+from gigrouter.overlay import (
+    ENVIRONMENTS_DIR,
+    NAMESPACE_SUFFIX,
+    environment_names,
+    overlay_path,
+    read_environment,
+)
+from gigrouter.ownership import collisions
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
-from gigrouter.validate.findings import Report
+from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.runner import validate_memory
 from gigrouter.validate.tree import MemoryFiles
 from gigrouter.write import Drift, compare, ensure_replaceable, write_tree
@@ -44,6 +51,9 @@ class Built:
     environment: str | None
     platform: Platform
     tree: RenderedTree
+    # What loading the config found worth saying that is not an error (overlay items that the
+    # base does not have).
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
     def prefix(self) -> str:
@@ -53,10 +63,18 @@ class Built:
 
 def load_all(config: Path) -> dict[str | None, Platform]:
     """The base platform (key None) and every environment's, loaded and checked."""
+    return _load_all(config)[0]
+
+
+def _load_all(
+    config: Path,
+) -> tuple[dict[str | None, Platform], dict[str | None, list[Problem]]]:
+    """``load_all`` and each platform's warnings."""
     platforms: dict[str | None, Platform] = {None: load_platform(config, display=_display(config))}
+    warnings: dict[str | None, list[Problem]] = {None: []}
     for name in environment_names(config):
-        platforms[name] = load_environment(config, name, display=_display(config))
-    return platforms
+        platforms[name], warnings[name] = read_environment(config, name, _display(config))
+    return platforms, warnings
 
 
 def _prefix(platforms: dict[str | None, Platform], env: str | None) -> str:
@@ -104,7 +122,7 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
     base and every environment."""
     if env is not None:
         overlay_path(config, env)  # a clear error for an unknown name, before anything else
-    platforms = load_all(config)
+    platforms, warnings = _load_all(config)
     names: list[str | None] = list(platforms) if everything else [env]
     return [
         Built(
@@ -113,8 +131,69 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
             render(
                 tree_outputs(platforms[name], config.name, _settings(platforms, name, config.name))
             ),
+            tuple(warnings[name]),
         )
         for name in names
+    ]
+
+
+def check_collisions(config: Path, trees: list[Built]) -> None:
+    """Refuse trees that would own the same objects on one cluster: a ConfigError at the
+    overlay of the later tree, naming the objects and both trees."""
+    problems = []
+    named = [(_tree_name(b.environment), b.platform, b.tree) for b in trees]
+    by_name = {_tree_name(b.environment): b.environment for b in trees}
+    for found in collisions(named):
+        env = by_name[found.second]
+        assert env is not None  # the base tree comes first, so the later one is an environment
+        shown = ", ".join(str(o) for o in found.objects[:_SHOWN])
+        more = len(found.objects) - _SHOWN
+        if more > 0:
+            shown += f" and {more} more"
+        problems.append(
+            Problem(
+                _overlay_location(config, env),
+                f"{found.first} and {found.second} would both deploy to {found.cluster.label}"
+                f" and own the same {len(found.objects)} object"
+                f"{'s' if len(found.objects) != 1 else ''}: {shown}. Give environment {env!r}"
+                " its own cluster (argocd.destination_server or argocd.destination_name) or"
+                f" namespaces of its own ({NAMESPACE_SUFFIX}: {env})",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+_SHOWN = 12  # objects named in a collision message
+
+
+def _tree_name(env: str | None) -> str:
+    return f"environment {env!r}" if env is not None else "the base platform"
+
+
+def _overlay_location(config: Path, env: str) -> Location:
+    """The overlay of ``env``, at its destination keys when it has them."""
+    path = overlay_path(config, env)
+    shown = str(Path(_display(config)).parent / ENVIRONMENTS_DIR / path.name)
+    source = read_yaml(path, shown, allow_empty=True)
+    for key in (NAMESPACE_SUFFIX, "argocd"):
+        if (key,) in source.lines:
+            return Location(shown, source.lines[(key,)], key)
+    return Location(shown, 1)
+
+
+def load_warnings(trees: list[Built]) -> list[Finding]:
+    """The trees' load warnings as findings of a report (file and line of the config)."""
+    return [
+        Finding(
+            Severity.WARNING,
+            "overlay-new-item",
+            f"{w.location.key_path}: {w.message}" if w.location.key_path else w.message,
+            w.location.file,
+            w.location.line,
+        )
+        for b in trees
+        for w in b.warnings
     ]
 
 
@@ -152,17 +231,22 @@ def render_to(
     # holds the same lock: the one of out/'s parent.
     lock = Path(os.path.abspath(out)).parent
     if env is not None:
-        (built,) = build_trees(config, env)
+        overlay_path(config, env)  # a clear error for an unknown name, before anything else
+    # Every tree is built, also for one environment's: it must not collide with the others.
+    trees = build_trees(config, everything=True)
+    check_collisions(config, trees)
+    if env is not None:
+        (built,) = [b for b in trees if b.environment == env]
         out = out / built.prefix.rstrip("/")
-        platform, tree = built.platform, built.tree
+        platform, tree, mine = built.platform, built.tree, [built]
     else:
-        trees = build_trees(config, everything=True)
-        platform, tree = trees[0].platform, combine(trees)
+        platform, tree, mine = trees[0].platform, combine(trees), trees
     if not check:
         ensure_replaceable(out)
     # The tree is validated as it will be written (the documents the render parsed, with the
     # text for line numbers), before anything touches the disk.
     report = validate_memory(MemoryFiles(tree.files, tree.documents), options)
+    report.findings.extend(load_warnings(mine))
     if report.errors:
         raise ValidationFailed(report, report.errors)
     if check:
@@ -180,6 +264,45 @@ def schema_json() -> str:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "gigrouter platform config"
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def environment_schema_json() -> str:
+    """The JSON Schema of an environment overlay, as written to config/environment.schema.json:
+    the platform's with nothing required (an overlay gives only what differs; a named list
+    item only its ``name`` and what changes), unknown keys still refused, plus the overlay's
+    own ``namespace_suffix``."""
+    schema = _without_required(Platform.model_json_schema())
+    schema["properties"][NAMESPACE_SUFFIX] = {
+        "description": (
+            "Appended as '-<suffix>' to every application's namespace (and to the references"
+            " to those namespaces), so the environment can share the base's cluster"
+        ),
+        "maxLength": 40,
+        "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        "title": "Namespace Suffix",
+        "type": "string",
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "gigrouter environment overlay"
+    schema["description"] = (
+        "An environment overlay (config/environments/NAME.yaml): maps merge into the platform"
+        " config, lists of named items merge by name, other lists replace."
+    )
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _without_required(node: Any) -> Any:
+    """A JSON Schema with every ``required`` list removed, at every depth (a property that is
+    itself named "required" is a schema, not a list, and stays)."""
+    if isinstance(node, dict):
+        return {
+            key: _without_required(value)
+            for key, value in node.items()
+            if not (key == "required" and isinstance(value, list))
+        }
+    if isinstance(node, list):
+        return [_without_required(item) for item in node]
+    return node
 
 
 def _display(config: Path) -> str:

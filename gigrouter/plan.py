@@ -191,6 +191,7 @@ def plan_of(tree: Tree, path: str, options: Options | None = None) -> Plan:
         if f.rule in PLAN_RULES
     ]
     apps, not_synced = _app_plans(tree)
+    names = {a.name for a in apps}
     warnings = sorted(
         findings + not_synced, key=lambda f: (f.severity.rank, f.file, f.line, f.rule, f.message)
     )
@@ -198,7 +199,13 @@ def plan_of(tree: Tree, path: str, options: Options | None = None) -> Plan:
         path=path,
         apps=tuple(apps),
         warnings=tuple(warnings),
-        dependencies=tuple(app_dependencies(tree, ctx.crd_groups)),
+        # Only between apps of this tree: the metadata (depends_on, the CRD apps) names apps
+        # that a tree may not hold, such as an environment tree of ApplicationSet mode.
+        dependencies=tuple(
+            d
+            for d in app_dependencies(tree, ctx.crd_groups)
+            if d.before in names and d.after in names
+        ),
         health_check=ctx.health_check,
     )
 

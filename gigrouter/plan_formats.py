@@ -145,42 +145,56 @@ def to_mermaid_all(plans: list[Plan]) -> str:
     if len(plans) == 1:
         return to_mermaid(plans[0])
     lines = ["flowchart LR"]
+    earlier: set[str] = set()
     for i, plan in enumerate(plans):
+        names = {a.name for a in plan.apps}
+        # A tree whose app names another tree also has (an environment with an Argo CD of its
+        # own gets no prefix) gets ids of its own: Mermaid would draw one node for both.
+        scope = f"t{i}_" if names & earlier else ""
+        earlier |= names
         lines.append(f'    subgraph tree{i}["{_label(plan.path)}"]')
-        lines.extend("    " + line for line in to_mermaid(plan).splitlines()[1:])
+        lines.extend("    " + line for line in to_mermaid(plan, scope).splitlines()[1:])
         lines.append("    end")
     return "\n".join(lines) + "\n"
 
 
-def to_mermaid(plan: Plan) -> str:
+def to_mermaid(plan: Plan, scope: str = "") -> str:
     """Root apps, child apps in one subgraph per wave, the waves chained in order, and the
-    dependencies between apps that the tree shows."""
+    dependencies between apps that the tree shows. ``scope`` prefixes every id."""
+
+    def node_id(name: str) -> str:
+        return scope + _app_id(name)
+
+    def wave_id(parent: str | None, wave: int) -> str:
+        return scope + _wave_node_id(parent, wave)
+
     lines = ["flowchart LR"]
     children = {a.parent for a in plan.apps if a.parent is not None}
     groups: dict[tuple[str | None, int], list[AppPlan]] = {}
     for app in plan.apps:
         if app.parent is None and app.name in children:
-            lines.append(f'    {_id(app.name)}["{_label(app.name)}<br/>app of apps"]')
+            lines.append(f'    {node_id(app.name)}["{_label(app.name)}<br/>app of apps"]')
         else:
             groups.setdefault((app.parent, app.wave), []).append(app)
     parents = {parent for parent, _ in groups}
     for (parent, wave), apps in groups.items():
         title = f"wave {wave}" if len(parents) == 1 else f"{parent or 'no parent'} · wave {wave}"
-        lines.append(f'    subgraph {_wave_id(parent, wave)}["{_label(title)}"]')
+        lines.append(f'    subgraph {wave_id(parent, wave)}["{_label(title)}"]')
         for app in apps:
-            lines.append(f'        {_id(app.name)}["{_label(app.name)}<br/>{_label(_what(app))}"]')
+            label = f"{_label(app.name)}<br/>{_label(_what(app))}"
+            lines.append(f'        {node_id(app.name)}["{label}"]')
         lines.append("    end")
     ordered = sorted(groups, key=lambda g: (str(g[0]), g[1]))
     for i, (parent, wave) in enumerate(ordered):
         before = ordered[i - 1] if i else None
         if before is not None and before[0] == parent:
             edge = '==>|"Healthy"|' if plan.health_check else '-->|"does not wait"|'
-            lines.append(f"    {_wave_id(*before)} {edge} {_wave_id(parent, wave)}")
+            lines.append(f"    {wave_id(*before)} {edge} {wave_id(parent, wave)}")
         elif parent is not None:
-            lines.append(f"    {_id(parent)} --> {_wave_id(parent, wave)}")
+            lines.append(f"    {node_id(parent)} --> {wave_id(parent, wave)}")
     for dep in plan.dependencies:
         why = _label(", ".join(dep.reasons))
-        lines.append(f'    {_id(dep.before)} -.->|"{why}"| {_id(dep.after)}')
+        lines.append(f'    {node_id(dep.before)} -.->|"{why}"| {node_id(dep.after)}')
     return "\n".join(lines) + "\n"
 
 
@@ -196,11 +210,11 @@ def _what(app: AppPlan) -> str:
     return ", ".join(parts)
 
 
-def _id(name: str) -> str:
+def _app_id(name: str) -> str:
     return "app_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def _wave_id(parent: str | None, wave: int) -> str:
+def _wave_node_id(parent: str | None, wave: int) -> str:
     number = f"m{-wave}" if wave < 0 else str(wave)
     return f"wave_{re.sub(r'[^A-Za-z0-9_]', '_', parent or '')}_{number}"
 

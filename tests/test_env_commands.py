@@ -55,6 +55,7 @@ components:
         - host: qa.example.com
 
 # the end
+namespace_suffix: qa  # beside the base, on its cluster
 """
 
 
@@ -246,7 +247,7 @@ def test_a_broken_overlay_is_a_config_error_and_left_as_it_was(config_dir: Path)
 
 # --- publish --env -----------------------------------------------------------------------------
 
-STAGING = "components:\n  frontend:\n    replicas: 1\n"
+STAGING = "namespace_suffix: staging\ncomponents:\n  frontend:\n    replicas: 1\n"
 
 
 @pytest.fixture
@@ -421,12 +422,12 @@ def test_diff_env_compares_the_environment_tree(project: Path) -> None:
     overlay.write_text(QA.replace("replicas: 1  # one", "replicas: 4  # four"), encoding="utf-8")
     changed = invoke("diff", "--env", "qa", "--format", "markdown", "--exit-code", cwd=project)
     assert changed.exit_code == 1, changed.stderr
-    assert "| changed | `Deployment frontend/frontend` |" in changed.stdout
+    assert "| changed | `Deployment frontend-qa/frontend` |" in changed.stdout
     assert "environments/qa/" not in changed.stdout  # paths are inside the environment's tree
     # The base tree itself did not change: only its copy of the environment.
     base = invoke("diff", "--format", "markdown", "--exit-code", cwd=project)
     assert base.exit_code == 1
-    assert "[environments/qa] Deployment frontend/frontend" in base.stdout
+    assert "[environments/qa] Deployment frontend-qa/frontend" in base.stdout
     unknown = invoke("diff", "--env", "prod", cwd=project)
     assert unknown.exit_code == 2
     assert unknown.stderr == "error: --env: no environment named 'prod'; known: qa\n"
@@ -450,5 +451,6 @@ def test_diff_env_against_a_ref(project: Path) -> None:
     against = invoke("diff", "--env", "qa", "--against", "HEAD", "--exit-code", cwd=project)
     assert against.exit_code == 1, against.stderr
     assert against.stdout.startswith("HEAD:out/environments/qa")
-    assert "changed  Deployment frontend/frontend  (frontend/deployment.yaml)\n" in against.stdout
+    changed = "changed  Deployment frontend-qa/frontend  (frontend/deployment.yaml)\n"
+    assert changed in against.stdout
     assert "    spec.replicas: 1 -> 4\n" in against.stdout

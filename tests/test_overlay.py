@@ -125,12 +125,12 @@ def test_environment_file_names_are_labels(config_dir: Path, name: str) -> None:
 
 
 def test_render_one_environment(config_dir: Path, tmp_path: Path) -> None:
-    write_env(config_dir, "qa", "components:\n  frontend:\n    replicas: 3\n")
+    write_env(config_dir, "qa", "namespace_suffix: qa\ncomponents:\n  frontend:\n    replicas: 3\n")
     out = tmp_path / "out"
     render_to(config_dir / "platform.yaml", out)
     assert (out / "environments" / "qa" / "gigrouter-metadata.yaml").is_file()
     base_before = (out / "frontend" / "deployment.yaml").read_bytes()
-    write_env(config_dir, "qa", "components:\n  frontend:\n    replicas: 4\n")
+    write_env(config_dir, "qa", "namespace_suffix: qa\ncomponents:\n  frontend:\n    replicas: 4\n")
     assert not render_to(config_dir / "platform.yaml", out, check=True, env="qa").drift.clean
     render_to(config_dir / "platform.yaml", out, env="qa")
     assert "replicas: 4" in (out / "environments/qa/frontend/deployment.yaml").read_text()
