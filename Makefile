@@ -43,8 +43,12 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements/dev.txt
 	$(call install,requirements/dev.txt)
 	@touch $@
 
-render: $(RUNTIME_STAMP)  ## render config/platform.yaml into out/
+# The example platforms, each rendered into its own golden tree examples/<name>/out/.
+EXAMPLES := $(sort $(wildcard examples/*/platform.yaml))
+
+render: $(RUNTIME_STAMP)  ## render config/platform.yaml into out/ and each example into its out/
 	$(BIN)/gigrouter render
+	@for c in $(EXAMPLES); do $(BIN)/gigrouter render --config $$c --out $$(dirname $$c)/out || exit 1; done
 
 # Branch coverage of the suite and of the `gigrouter` subprocesses it starts
 # ([tool.coverage.run] patch = ["subprocess"]), one data file per process, combined into .coverage;
@@ -56,8 +60,9 @@ test: $(DEV_STAMP)  ## the whole suite, with the coverage floor
 	$(BIN)/coverage report || [ $$status -ne 0 ] || status=2; \
 	exit $$status
 
-check: $(RUNTIME_STAMP)  ## fail when out/ is not a fresh render
+check: $(RUNTIME_STAMP)  ## fail when out/ or an example's out/ is not a fresh render
 	$(BIN)/gigrouter render --check
+	@for c in $(EXAMPLES); do $(BIN)/gigrouter render --check --config $$c --out $$(dirname $$c)/out || exit 1; done
 
 schema: $(RUNTIME_STAMP)  ## refresh config/platform.schema.json and config/environment.schema.json
 	$(BIN)/gigrouter schema > config/platform.schema.json
