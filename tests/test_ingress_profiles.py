@@ -133,7 +133,8 @@ def test_nginx_without_aws_renders_class_tls_issuer_and_no_alb(
     assert "ingress controller of class `nginx`" in readme
     assert "ClusterIssuer `letsencrypt-prod`" in readme
     assert (
-        "| `shop.example.com` | `/` | `shop` | 80 | `web` | Ingress `shop` | `shop-tls` |" in readme
+        "| `shop.example.com` | `/` | `shop` | 80 | `web` | Ingress `shop` | Secret `shop-tls` |"
+        in readme
     )
 
 
@@ -233,7 +234,10 @@ def test_alb_and_nginx_ingresses_in_one_platform(gigrouter_exe: str, tmp_path: P
     assert "The routes of ingress profile `alb` join one internet-facing ALB" in readme
     assert "The routes of ingress profile `nginx` go through the ingress controller" in readme
     assert readme.index("profile `alb` join") < readme.index("profile `nginx` go")
-    assert "| order | profile | TLS secret |" in readme
+    assert "| order | profile | TLS certificate |" in readme
+    assert (
+        "| Ingress `monitoring-ingress` |   | `nginx` | Secret `monitoring-ingress-tls` |" in readme
+    )
 
 
 def test_the_legacy_alb_block_is_the_default_alb_profile() -> None:
@@ -465,3 +469,20 @@ def test_an_error_inside_a_generic_profile_names_its_key_not_the_controller(
         f"platform.yaml:{line_of(text, 'haproxy') - 1}: ingress_profiles.nginx:"
     )
     assert "'aws-alb', 'generic'" in error
+
+
+def test_tls_on_an_alb_ingress_lists_its_hosts_and_the_docs_say_acm() -> None:
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "      name: frontend-ingress\n", "      name: frontend-ingress\n      tls: true\n"
+    )
+    tree = render_text(text)
+    frontend = dict(documents(tree))["frontend/ingress.yaml"]
+    assert frontend["spec"]["tls"] == [
+        {"hosts": ["yassinabuelsheikh.store"], "secretName": "frontend-ingress-tls"}
+    ]
+    assert frontend["metadata"]["annotations"][ALB + "group.name"] == "shared-alb"
+    assert "cert-manager.io/cluster-issuer" not in frontend["metadata"]["annotations"]
+    strictly_valid(frontend)
+    readme = tree.files["README.md"]
+    assert "| Ingress `frontend-ingress` | 20 | ACM |" in readme
+    assert "| Ingress `backend-ingress` | 10 |   |" in readme

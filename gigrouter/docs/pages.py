@@ -405,7 +405,7 @@ def _routes_table(platform: Platform, routes: Sequence[Route]) -> str:
     several = len({r.profile for r in routes}) > 1
     tls = any(r.tls_secret for r in routes)
     head = ["host", "path", "service", "port", "namespace", "defined by"]
-    head += ["order"] * alb + ["profile"] * several + ["TLS secret"] * tls
+    head += ["order"] * alb + ["profile"] * several + ["TLS certificate"] * tls
     rows = []
     for r in routes:
         row = [
@@ -420,8 +420,10 @@ def _routes_table(platform: Platform, routes: Sequence[Route]) -> str:
             row.append("" if r.order is None else str(r.order))
         if several:
             row.append(code(r.profile))
-        if tls:
-            row.append(code(r.tls_secret) if r.tls_secret else "")
+        if tls:  # an ALB serves the ACM certificate for the hosts, not the Secret
+            on_alb = isinstance(profiles.get(r.profile), AlbProfile)
+            cert = "ACM" if on_alb else f"Secret {code(r.tls_secret)}"
+            row.append(cert if r.tls_secret else "")
         rows.append(row)
     return table(head, rows)
 
