@@ -153,7 +153,7 @@ class Services(Strict):
             raise ValueError(f"service {dupes[0]!r} is defined twice")
         if any(s.secrets for s in self.items) and self.secret_store is None:
             raise ValueError("services with secrets need `secret_store`")
-        if self.secret_store is not None and self.service_account is None:
+        if self.secret_store is not None and self.secret_store.aws and not self.service_account:
             raise ValueError("`secret_store` needs `service_account` to authenticate as")
         return self
 
@@ -185,7 +185,7 @@ class Components(Strict):
             if b.create_service_account and b.service_account:
                 out.append(("ServiceAccount", b.service_account, (*at, "service_account")))
             out.append(("ConfigMap", b.config_map.name, (*at, "config_map", "name")))
-            out.append(("SecretStore", b.secret_store.name, (*at, "secret_store", "name")))
+            out.append((b.secret_store.kind, b.secret_store.name, (*at, "secret_store", "name")))
             out.append(("ExternalSecret", b.external_secret.name, (*at, "external_secret", "name")))
             out.append(("Job", b.migration.name, (*at, "migration", "name")))
             workload(b, at)
@@ -207,7 +207,8 @@ class Components(Strict):
             out.append(("Ingress", lg.ingress.name, (*at, "ingress", "name")))
         elif component == "services" and s is not None:
             if s.secret_store is not None:
-                out.append(("SecretStore", s.secret_store.name, (*at, "secret_store", "name")))
+                store = s.secret_store
+                out.append((store.kind, store.name, (*at, "secret_store", "name")))
             for i, item in enumerate(s.items):
                 path = (*at, "items", i)
                 workload(item, path)
