@@ -8,6 +8,7 @@ kubernetes-validate (strict) as tests/test_manifests_valid.py checks the default
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -486,3 +487,20 @@ def test_tls_on_an_alb_ingress_lists_its_hosts_and_the_docs_say_acm() -> None:
     readme = tree.files["README.md"]
     assert "| Ingress `frontend-ingress` | 20 | ACM |" in readme
     assert "| Ingress `backend-ingress` | 10 |   |" in readme
+
+
+def test_an_aws_secret_store_without_aws_needs_its_region(tmp_path: Path) -> None:
+    data = json.loads((GOLDEN / "services" / "config.yaml").read_text(encoding="utf-8"))
+    del data["aws"]
+    data["ingress_profiles"] = {"nginx": {"controller": "generic", "class_name": "nginx"}}
+    text = yaml.safe_dump(data, sort_keys=False)
+    (error,) = errors_of(tmp_path, text)
+    at = line_of(text, "secret_store:")
+    assert error == (
+        f"platform.yaml:{at}: components.services.secret_store.region: SecretStore 'aws' reads"
+        " AWS and takes its region from the `aws` block, which the config does not have; set"
+        " the region here"
+    )
+    data["components"]["services"]["secret_store"]["region"] = "eu-north-1"
+    docs = dict(documents(render_text(yaml.safe_dump(data, sort_keys=False))))
+    assert docs["services/secretstore.yaml"]["spec"]["provider"]["aws"]["region"] == "eu-north-1"

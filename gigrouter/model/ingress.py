@@ -13,12 +13,13 @@ is on AWS) are :func:`ingress_problems`; each problem names the key it is about.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field, field_validator
 
 from gigrouter.model.base import Strict, did_you_mean
 from gigrouter.model.cloud import Alb
+from gigrouter.model.secrets import SecretStoreSpec
 from gigrouter.types import Arn, DnsSubdomain, Host, Text
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ _ANNOTATION_KEY = (
 AnnotationKey = Annotated[str, Field(pattern=_ANNOTATION_KEY, max_length=317)]
 
 KeyPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 Problems = list[tuple[KeyPath, str]]
 
 
@@ -140,22 +142,25 @@ def issuer_annotation(ingress: IngressSpec, profile: AlbProfile | GenericProfile
 # --- checks that need the whole platform ----------------------------------------------------
 
 
-def ingresses(model: BaseModel, at: KeyPath = ()) -> Iterator[tuple[KeyPath, IngressSpec]]:
+def ingresses(model: BaseModel) -> Iterator[tuple[KeyPath, IngressSpec]]:
     """Every Ingress of the config with the key path it is written at, wherever a model
     holds one (components, an application's workloads, Grafana's chart values)."""
     from gigrouter.model.workloads import IngressSpec
 
+    return instances(model, IngressSpec)
+
+
+def instances(model: BaseModel, kind: type[M], at: KeyPath = ()) -> Iterator[tuple[KeyPath, M]]:
+    """Every model of type ``kind`` below ``model``, with its key path."""
     for name in type(model).model_fields:
-        yield from _walk(getattr(model, name), (*at, name), IngressSpec)
+        yield from _walk(getattr(model, name), (*at, name), kind)
 
 
-def _walk(
-    value: object, at: KeyPath, kind: type[IngressSpec]
-) -> Iterator[tuple[KeyPath, IngressSpec]]:
+def _walk(value: object, at: KeyPath, kind: type[M]) -> Iterator[tuple[KeyPath, M]]:
     if isinstance(value, kind):
         yield at, value
     elif isinstance(value, BaseModel):
-        yield from ingresses(value, at)
+        yield from instances(value, kind, at)
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             yield from _walk(item, (*at, i), kind)
@@ -346,4 +351,15 @@ def aws_problems(platform: Platform) -> Problems:
                 " is rendered",
             )
         )
+    for at, store in instances(platform, SecretStoreSpec):
+        aws = store.aws
+        if aws is not None and aws.region is None:
+            key = ("provider", "aws", "region") if store.provider is not None else ("region",)
+            problems.append(
+                (
+                    (*at, *key),
+                    f"SecretStore {store.name!r} reads AWS and takes its region from the `aws`"
+                    " block, which the config does not have; set the region here",
+                )
+            )
     return problems
