@@ -451,6 +451,16 @@ class WorkloadSpec(ContainerSpec):
                 raise ValueError(
                     f"service port {p.port}: target_port {target!r} is not a named container port"
                 )
+            by_name = target if isinstance(target, str) else None
+            if target is None and p.name in named:
+                by_name = p.name
+            if by_name is not None and named[by_name].protocol != p.protocol:
+                # The endpoints controller resolves a named port by name and protocol.
+                raise ValueError(
+                    f"service port {p.port}/{p.protocol}: its target, container port"
+                    f" {by_name!r}, is {named[by_name].protocol}; a Service reaches a named"
+                    " port only over the same protocol"
+                )
         ports = self.service_ports()
         served = {p["port"] for p in ports}
         for i, route in enumerate(self.ingress.routes if self.ingress else []):
