@@ -21,7 +21,7 @@ from gigrouter.config import load_platform
 from gigrouter.docs.facts import facts
 from gigrouter.errors import ConfigError
 from gigrouter.model import KINDS, Platform
-from gigrouter.pipeline import build_trees, tree_outputs
+from gigrouter.pipeline import Built, build_trees, tree_outputs
 from gigrouter.render import RenderedTree, render
 
 EXAMPLE = REPO / "examples" / "generic-nginx" / "platform.yaml"
@@ -48,10 +48,15 @@ Doc = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def example() -> list[tuple[str, Doc]]:
+def example_built() -> Built:
     built = build_trees(EXAMPLE)
     assert [b.environment for b in built] == [None]
-    return documents(built[0].tree)
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def example(example_built: Built) -> list[tuple[str, Doc]]:
+    return documents(example_built.tree)
 
 
 def example_data() -> dict[str, Any]:
@@ -262,10 +267,12 @@ def test_the_example_passes_kubernetes_validate(example: list[tuple[str, Doc]]) 
     }
 
 
-def test_the_readme_lists_every_image_of_the_example(example: list[tuple[str, Doc]]) -> None:
-    platform = build_trees(EXAMPLE)[0].platform
+def test_the_readme_lists_every_image_of_the_example(
+    example_built: Built, example: list[tuple[str, Doc]]
+) -> None:
+    platform = example_built.platform
     check_images_documented(platform, example)
-    readme = build_trees(EXAMPLE)[0].tree.files[f"{APP}/README.md"]
+    readme = example_built.tree.files[f"{APP}/README.md"]
     for w in workloads_of(example):
         for c in containers(w):
             repository, _, tag = c["image"].rpartition(":")
