@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from gigrouter.overlay import (
     read_environment,
 )
 from gigrouter.ownership import collisions
+from gigrouter.passthrough import repo_files
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Finding, Report, Severity
@@ -129,7 +130,14 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
             name,
             platforms[name],
             render(
-                tree_outputs(platforms[name], config.name, _settings(platforms, name, config.name))
+                tree_outputs(
+                    platforms[name],
+                    config.name,
+                    replace(
+                        _settings(platforms, name, config.name),
+                        copied=repo_files(platforms[name], config, _display(config), name),
+                    ),
+                )
             ),
             tuple(warnings[name]),
         )
