@@ -882,6 +882,40 @@ def schema(
 
 
 @app.command()
+def init(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write config/ (default: here).", metavar="[DIR]")
+    ] = Path("."),
+    name: Annotated[
+        str, typer.Option("--name", help="The platform's name (a DNS label).", metavar="NAME")
+    ] = "my-platform",
+    domain: Annotated[
+        str, typer.Option("--domain", help="The domain it serves.", metavar="DOMAIN")
+    ] = "example.com",
+    repo_url: Annotated[
+        str | None,
+        typer.Option(
+            "--repo-url",
+            help="The GitOps repository Argo CD watches (default: a placeholder to edit).",
+            metavar="URL",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite config files that exist.")
+    ] = False,
+) -> None:
+    """Write a minimal working platform: config/platform.yaml and its JSON Schema."""
+    from gigrouter.init import init as write_starter
+
+    done = write_starter(directory, name, domain, repo_url, force)
+    _say(ctx, f"wrote {done.config} and {done.schema}")
+    config = ["--config", str(done.config)] if done.config != Path("config/platform.yaml") else []
+    out = ["--out", str(directory / "out")] if directory != Path(".") else []
+    _say(ctx, "next: " + " ".join(["gigrouter", "render", *config, *out]))
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     _version(True)
