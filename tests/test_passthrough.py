@@ -385,10 +385,19 @@ components:
             ),
             "give one of `values_in_repo` (the kube-prometheus-stack preset) and `values_file`",
         ),
+        (
+            ("    directory: manifests/database", '    directory: ""'),
+            "applications[database].directory: `directory` must name a directory below the"
+            " config file's",
+        ),
+        (
+            ("    path: apps/database\n", ""),
+            "applications[database]: an application of files needs `path`",
+        ),
     ],
-    ids=["not-yaml", "no-path", "with-values-in-repo"],
+    ids=["not-yaml", "no-path", "with-values-in-repo", "directory-empty", "directory-no-path"],
 )
-def test_values_file_mistakes_are_config_errors(
+def test_values_file_and_directory_mistakes_are_config_errors(
     gigrouter_exe: str, project: Path, edit: tuple[str, str], expected: str
 ) -> None:
     text = PLATFORM.replace(*edit)
@@ -396,4 +405,4 @@ def test_values_file_mistakes_are_config_errors(
     (project / "config/platform.yaml").write_text(text, encoding="utf-8")
     done = render(gigrouter_exe, project)
     assert done.returncode == 2
-    assert "applications[kafka]" in done.stderr and expected in done.stderr, done.stderr
+    assert "applications[" in done.stderr and expected in done.stderr, done.stderr
