@@ -135,7 +135,8 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
         policy = workloads.policy_object(w, {}, ns)
         assert policy is not None
         port = w.ports[0].container_port if w.ports else 0
-        froms = tuple(w.network_policy.allow_from_namespaces)
+        own = (ns,) if w.network_policy.same_namespace else ()
+        froms = tuple(dict.fromkeys((*own, *w.network_policy.allow_from_namespaces)))
         out.policies.append(Policy(app.name, ns, policy["name"], w.name, port, froms))
     for es in w.external_secrets:
         for item in es.data:

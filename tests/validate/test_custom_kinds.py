@@ -1572,7 +1572,7 @@ RULES = [
             {
                 "provider": {
                     "aws": {"service": "SecretsManager", "region": "x"},
-                    "vault": {"server": "s", "auth": {}},
+                    "vault": {"server": "s", "auth": {"tokenSecretRef": {"name": "t", "key": "k"}}},
                 }
             }
         ),
@@ -1605,6 +1605,7 @@ RULES = [
     (
         edit(STORE_VAULT, ("spec.provider.vault", {"anything": {"goes": 1}})),
         [
+            SchemaError("spec.provider.vault.anything", 'unknown field "anything"'),
             SchemaError("spec.provider.vault.auth", 'missing required field "auth"'),
             SchemaError("spec.provider.vault.server", 'missing required field "server"'),
         ],
