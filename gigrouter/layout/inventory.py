@@ -51,7 +51,7 @@ class Image:
 
 @dataclass(frozen=True)
 class Store:
-    """A SecretStore or ClusterSecretStore: what it reads and how it logs in (``layout.secrets``)."""
+    """A SecretStore or ClusterSecretStore: what it reads, how it logs in (layout.secrets)."""
 
     app: str
     namespace: str  # the app's namespace, also for a (cluster-scoped) ClusterSecretStore
