@@ -72,7 +72,8 @@ def image_components(platform: Platform) -> dict[str, KeyPath]:
 
 
 def _components(platform: Platform) -> list[tuple[str, str, KeyPath]]:
-    """(name, qualified name, key path of the image) of every component with an image."""
+    """(name, qualified name, key path of the image) of every component and every workload of an
+    application (``orders.orders-api``; sidecars and init containers below it) with an image."""
     found: list[tuple[tuple[str, ...], KeyPath]] = []
 
     def walk(model: BaseModel, chain: tuple[str, ...], path: KeyPath) -> None:
@@ -90,6 +91,9 @@ def _components(platform: Platform) -> list[tuple[str, str, KeyPath]]:
                         walk(item, (*chain, name), (*path, field, index))
 
     walk(platform.components, (), ("components",))
+    for i, app in enumerate(platform.applications):
+        for j, w in enumerate(app.workloads):
+            walk(w, (app.name, w.name), ("applications", i, "workloads", j))
     short = [chain[-1] for chain, _ in found]
     return [
         (chain[-1] if short.count(chain[-1]) == 1 else ".".join(chain), ".".join(chain), path)

@@ -357,3 +357,56 @@ def test_render_refuses_a_bare_digest_as_an_image(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_platform(config)
     assert "'sha256:abc' is a digest, not an image reference" in "\n".join(caught.value.lines())
+
+
+def _example(tmp_path: Path) -> Path:
+    root = tmp_path / "multi-team"
+    shutil.copytree(REPO / "examples" / "multi-team", root, ignore=shutil.ignore_patterns("out"))
+    return root / "platform.yaml"
+
+
+def test_an_applications_workload_is_a_component_by_its_name(
+    gigrouter_exe: str, tmp_path: Path
+) -> None:
+    """Workloads of the catalogue (applications[].workloads) take set-image like the presets:
+    one line of the base, or a named item added to an overlay that does not set it yet."""
+    config = _example(tmp_path)
+    assert "orders-api" in image_components(load_platform(config))
+    before = config.read_text(encoding="utf-8").splitlines()
+    done = subprocess.run(
+        [gigrouter_exe, "set-image", "orders-api", "1.9.0", "-c", str(config)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    after = config.read_text(encoding="utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed == [
+        (
+            "        image: registry.example.com/shop/orders:1.8.0",
+            "        image: registry.example.com/shop/orders:1.9.0",
+        )
+    ]
+    overlay = config.parent / "environments" / "eu.yaml"
+    done = subprocess.run(
+        [gigrouter_exe, "set-image", "orders-api", "2.0.0", "-c", str(config), "--env", "eu"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    trees = {b.environment: b for b in build_trees(config, everything=True)}
+    images = {
+        env: [
+            c["image"]
+            for docs in built.tree.documents.values()
+            for d in docs
+            if isinstance(d, dict) and d.get("kind") == "Deployment"
+            for c in d["spec"]["template"]["spec"]["containers"]
+            if "orders" in c["image"]
+        ]
+        for env, built in trees.items()
+    }
+    assert images == {
+        None: ["registry.example.com/shop/orders:1.9.0"],
+        "staging": ["registry.example.com/shop/orders:1.9.0"],
+        "eu": ["registry.example.com/shop/orders:2.0.0"],
+    }
+    assert "- name: orders-api" in overlay.read_text(encoding="utf-8")
