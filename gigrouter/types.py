@@ -223,32 +223,50 @@ def _schema(pattern: re.Pattern[str] | str, max_length: int | None = None) -> Wi
 
 _SUBDOMAIN_SCHEMA = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
-# Both JSON Schema (ECMA 262) and Python read these escapes alike.
-_PRINTABLE_SCHEMA = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+# Both JSON Schema (ECMA 262) and Python read these escapes alike. The schema patterns below
+# also say, with lookaheads, what the checkers test in code (label lengths, '--' in a port name,
+# a digest without its repository, '..' in a git ref, a negative quantity), so an editor flags
+# what render refuses. (Lone surrogates stay out: ECMA 262 sees characters past U+FFFF as two.)
+_NOT_PRINTABLE = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff"
+_PRINTABLE_SCHEMA = rf"^[^{_NOT_PRINTABLE}]*$"
+_HOST_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_HOST_SCHEMA = rf"^(\*\.)?{_HOST_LABEL}(\.{_HOST_LABEL})+$"
+_PORT_NAME_SCHEMA = r"^(?!.*--)" + _IANA_SVC_NAME.pattern[1:]
+_GIT_REVISION_SCHEMA = r"^(?!.*\.\.)(?!.*(\.|/|\.lock)$)" + _GIT_REVISION.pattern[1:]
+_DIGESTS = "|".join(sorted(DIGEST_LENGTHS))
+_IMAGE_SCHEMA = rf"^(?!({_DIGESTS})(:[^/@]*)?$)" + _IMAGE.pattern[1:]
+_SEGMENT = rf"(?!\.\.?(/|$))[^/\\{_NOT_PRINTABLE}]+"
+_RELATIVE_DIR_SCHEMA = rf"^/*({_SEGMENT}(/{_SEGMENT})*/*)?$"
+_QUANTITY_SCHEMA = r"^(?!-[0-9.]*[1-9])" + _QUANTITY.pattern[1:]
 
 Text = Annotated[str, AfterValidator(printable), _schema(_PRINTABLE_SCHEMA)]
 DnsLabel = Annotated[str, AfterValidator(dns1123_label), _schema(_DNS1123_LABEL, 63)]
 Dns1035Label = Annotated[str, AfterValidator(dns1035_label), _schema(_DNS1035_LABEL, 63)]
 DnsSubdomain = Annotated[str, AfterValidator(dns1123_subdomain), _schema(_SUBDOMAIN_SCHEMA, 253)]
-Host = Annotated[str, AfterValidator(host), _schema(_HOST, 253)]
+Host = Annotated[str, AfterValidator(host), _schema(_HOST_SCHEMA, 253)]
 Port = Annotated[int, Field(ge=1, le=65535)]
-PortName = Annotated[str, AfterValidator(port_name), _schema(_IANA_SVC_NAME, 15)]
+PortName = Annotated[str, AfterValidator(port_name), _schema(_PORT_NAME_SCHEMA, 15)]
 Quantity = Annotated[
     str,
     BeforeValidator(quantity_text),
     AfterValidator(quantity),
     WithJsonSchema(
-        {"anyOf": [{"type": "string", "pattern": _QUANTITY.pattern}, {"type": "number"}]}
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _QUANTITY_SCHEMA},
+                {"type": "number", "minimum": 0},
+            ]
+        }
     ),
 ]
 Duration = Annotated[str, AfterValidator(duration), _schema(_DURATION)]
-Image = Annotated[str, AfterValidator(image), _schema(_IMAGE, 512)]
+Image = Annotated[str, AfterValidator(image), _schema(_IMAGE_SCHEMA, 512)]
 UrlPath = Annotated[str, AfterValidator(url_path), _schema(_PATH, 1024)]
 EnvName = Annotated[str, AfterValidator(env_name), _schema(_ENV_NAME)]
 Arn = Annotated[str, AfterValidator(arn), _schema(_ARN)]
 VpcId = Annotated[str, AfterValidator(vpc_id), _schema(_VPC)]
 Region = Annotated[str, AfterValidator(region), _schema(_REGION)]
-GitRevision = Annotated[str, AfterValidator(git_revision), _schema(_GIT_REVISION)]
-RelativeDir = Annotated[str, AfterValidator(relative_dir), _schema(_PRINTABLE_SCHEMA)]
+GitRevision = Annotated[str, AfterValidator(git_revision), _schema(_GIT_REVISION_SCHEMA)]
+RelativeDir = Annotated[str, AfterValidator(relative_dir), _schema(_RELATIVE_DIR_SCHEMA)]
 Wave = Annotated[int, Field(ge=-1000, le=1000)]
 GroupOrder = Annotated[int, Field(ge=-1000, le=1000)]

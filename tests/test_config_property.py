@@ -25,7 +25,7 @@ from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import _from_schema, from_schema
 
 from gigrouter.errors import ConfigError, GigrouterError
-from gigrouter.pipeline import build_trees, combine, schema_json
+from gigrouter.pipeline import build_trees, check_collisions, combine, schema_json
 from gigrouter.validate.findings import Severity
 from gigrouter.validate.runner import validate_memory
 from gigrouter.validate.tree import MemoryFiles
@@ -93,6 +93,7 @@ def outcome(base: Any, overlays: dict[str, Any]) -> str:
                 (envs / f"{name}.yaml").write_text(_dump(data), encoding="utf-8")
         try:
             trees = build_trees(config, everything=True)
+            check_collisions(config, trees)  # render refuses trees that own the same objects
         except GigrouterError as exc:
             if exc.exit_code != 2:
                 raise

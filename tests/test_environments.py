@@ -382,3 +382,115 @@ def test_trees_with_the_same_app_names_get_nodes_of_their_own(tmp_path: Path) ->
     # each node is declared once
     names = re.findall(r"^\s*([A-Za-z0-9_]+)\[", mermaid, re.M)
     assert len(names) == len(set(names))
+
+
+# --- the schema's patterns say what the model accepts -----------------------------------------
+
+CHECKED = (
+    "DnsLabel",
+    "Dns1035Label",
+    "DnsSubdomain",
+    "Host",
+    "PortName",
+    "EnvName",
+    "Duration",
+    "GitRevision",
+    "Image",
+    "RelativeDir",
+    "UrlPath",
+    "Arn",
+    "VpcId",
+    "Region",
+    "Text",
+    "Quantity",
+)
+
+# Values each side of a rule the checkers test in code rather than in their regex.
+SAMPLES = [
+    "a" * 63 + ".example.com",
+    "a" * 64 + ".example.com",
+    "*.example.com",
+    "example.com",
+    "a--b",
+    "a-b",
+    "http",
+    "a..b",
+    "main",
+    "release/1.2",
+    "heads/x.lock",
+    "v1.",
+    "sha256",
+    "sha256:" + "a" * 64,
+    "repo@sha256:" + "a" * 64,
+    "registry.example.com/team/app:1.2.3",
+    "../x",
+    "deploy/x",
+    "/deploy/",
+    "a//b",
+    "-1",
+    "-0",
+    "-0e5",
+    "-1e-9",
+    "0.5",
+    "256Mi",
+    "\ufffe",
+    "tab\there",
+    "carriage\rreturn",
+]
+
+
+def _agree(type_name: str, value: object) -> tuple[bool, bool]:
+    """(the JSON Schema accepts ``value``, the model accepts it) for one type of types.py."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from gigrouter import types
+
+    adapter: TypeAdapter[Any] = TypeAdapter(getattr(types, type_name))
+    by_schema = jsonschema.Draft202012Validator(adapter.json_schema()).is_valid(value)
+    try:
+        adapter.validate_python(value)
+        by_model = True
+    except ValidationError:
+        by_model = False
+    return by_schema, by_model
+
+
+@pytest.mark.parametrize("type_name", CHECKED)
+def test_the_schema_of_each_checked_type_accepts_what_the_model_accepts(type_name: str) -> None:
+    for value in SAMPLES:
+        by_schema, by_model = _agree(type_name, value)
+        assert by_schema == by_model, (type_name, value, by_schema, by_model)
+
+
+@pytest.mark.parametrize("type_name", [t for t in CHECKED if t != "Quantity"])
+def test_schema_and_model_agree_on_any_text(type_name: str) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from pydantic import TypeAdapter
+
+    from gigrouter import types
+
+    pattern = TypeAdapter(getattr(types, type_name)).json_schema()["pattern"]
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(st.from_regex(pattern, fullmatch=True), st.text(max_size=40)))
+    def agree(value: str) -> None:
+        by_schema, by_model = _agree(type_name, value)
+        assert by_schema == by_model, value
+
+    agree()
+
+
+def test_the_platform_schema_carries_the_patterns() -> None:
+    from pydantic import TypeAdapter
+
+    from gigrouter import types
+
+    schema = json.loads(schema_json())
+    patterns = set(_keys(schema, "pattern"))
+    for type_name in ("DnsLabel", "Host", "Image", "DnsSubdomain"):
+        assert TypeAdapter(getattr(types, type_name)).json_schema()["pattern"] in patterns
+    assert (
+        schema["properties"]["domain"]["pattern"]
+        == (TypeAdapter(types.Host).json_schema()["pattern"])
+    )
