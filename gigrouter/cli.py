@@ -576,7 +576,7 @@ def set_image(
     ] = RenderFormat.text,
 ) -> None:
     """Set one component's image in the config, changing only that line."""
-    from gigrouter.setimage import set_image as run_set_image
+    from gigrouter.setimage.command import set_image as run_set_image
 
     result = run_set_image(config, component, image_or_tag, env=env)
     if output is RenderFormat.json:
@@ -656,8 +656,8 @@ def publish(
     ] = PublishFormat.text,
 ) -> None:
     """Commit the render of the checkout's HEAD to the repo Argo CD watches, and push it."""
-    from gigrouter.publish import Outcome
-    from gigrouter.publish import publish as run_publish
+    from gigrouter.publish.command import Outcome
+    from gigrouter.publish.command import publish as run_publish
 
     settings = _settings(ctx)
 
@@ -757,8 +757,8 @@ def plan(
     kubernetes_version: KubernetesVersion = "1.30",
 ) -> None:
     """Show the order in which Argo CD applies each tree (PATH and its environments)."""
-    from gigrouter import plan_formats
-    from gigrouter.plan import plan_tree
+    from gigrouter.plan import formats as plan_formats
+    from gigrouter.plan.steps import plan_tree
     from gigrouter.validate.tree import ENVIRONMENTS_DIR, environment_roots
 
     options = _options(kubernetes_version, False, [], [])
@@ -836,8 +836,8 @@ def diff(
     kubernetes_version: KubernetesVersion = "1.30",
 ) -> None:
     """Show what a render of the config would change in OUT, per resource."""
-    from gigrouter import diff_formats
-    from gigrouter.diff import diff_config, diff_environments
+    from gigrouter.diff import formats as diff_formats
+    from gigrouter.diff.compare import diff_config, diff_environments
 
     _options(kubernetes_version, False, [], [])
     first = _plain_env(env) if env is not None else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gigrouter import yamlio
-from gigrouter.config import build_platform, parse_yaml
+from gigrouter.config.load import build_platform, parse_yaml
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.giturl import check_remote
 from gigrouter.pipeline import schema_json

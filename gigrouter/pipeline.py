@@ -13,21 +13,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gigrouter.config import load_platform, read_yaml
-from gigrouter.docs import pages
-from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
-from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
-from gigrouter.layout.appsets import application_sets
-from gigrouter.model import Platform
-from gigrouter.overlay import (
+from gigrouter.config.load import load_platform, read_yaml
+from gigrouter.config.overlay import (
     ENVIRONMENTS_DIR,
     NAMESPACE_SUFFIX,
     environment_names,
     overlay_path,
     read_environment,
 )
+from gigrouter.config.passthrough import repo_files
+from gigrouter.docs import pages
+from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
+from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
+from gigrouter.layout.appsets import application_sets
+from gigrouter.model import Platform
 from gigrouter.ownership import collisions
-from gigrouter.passthrough import repo_files
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Finding, Report, Severity

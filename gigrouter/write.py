@@ -33,10 +33,10 @@ from typing import Any
 
 import yaml
 
+from gigrouter import safeyaml
 from gigrouter.errors import Location, OutputDirError, Problem
 from gigrouter.layout import METADATA_FILE
 from gigrouter.render import RenderedTree
-from gigrouter.validate import safeyaml
 
 FAILPOINT_VARIABLE = "GIGROUTER_FAILPOINT"  # tests: SIGKILL the process at a named step
 

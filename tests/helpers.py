@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from gigrouter.config import build_platform, parse_yaml
+from gigrouter.config.load import build_platform, parse_yaml
 from gigrouter.model import Platform
 from gigrouter.pipeline import tree_outputs
 from gigrouter.render import RenderedTree, render

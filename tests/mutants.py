@@ -64,7 +64,7 @@ FINDING_VAR = "_mutant_finding"
 
 MODEL_FILE = "gigrouter/model/platform.py"  # class Platform and its cross_check
 MODEL_DIR = "gigrouter/model/"
-CONFIG_FILE = "gigrouter/config.py"
+CONFIG_FILE = "gigrouter/config/load.py"
 GOLDEN_FINDINGS_TEST = "tests/validate/test_golden_findings.py"
 CROSSCHECK_TEST = "tests/test_config_crosschecks.py"
 RULE_SUITE = "tests/validate"

@@ -114,7 +114,7 @@ def test_sets_pass_the_upstream_crd(tmp_path: Path, shared_crds: Path) -> None:
 
 def test_plan_says_generated_applications_are_not_ordered(tmp_path: Path) -> None:
     from gigrouter.pipeline import render_to
-    from gigrouter.plan import plan_tree
+    from gigrouter.plan.steps import plan_tree
 
     out = tmp_path / "out"
     render_to(config_with(tmp_path, "list"), out)

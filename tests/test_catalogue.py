@@ -17,7 +17,7 @@ from helpers import REPO, documents
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from gigrouter.config import load_platform
+from gigrouter.config.load import load_platform
 from gigrouter.docs.facts import facts
 from gigrouter.errors import ConfigError
 from gigrouter.model import KINDS, Platform

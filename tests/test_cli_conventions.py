@@ -11,8 +11,9 @@ import pytest
 from support.cli import invoke
 from typer.testing import CliRunner
 
-from gigrouter import __version__, cli, diff_formats
-from gigrouter.diff import MISSING, FieldChange, compare_files, diff_environments
+from gigrouter import __version__, cli
+from gigrouter.diff import formats as diff_formats
+from gigrouter.diff.compare import MISSING, FieldChange, compare_files, diff_environments
 from gigrouter.write import read_tree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -299,7 +300,7 @@ def test_set_image_json(project: Path) -> None:
 
 
 def _synthetic(apps: int, path_len: int, fields: int, note_len: int) -> object:
-    from gigrouter.diff import Diff, FileChange, ResourceChange, ResourceKey
+    from gigrouter.diff.compare import Diff, FileChange, ResourceChange, ResourceKey
 
     resources = []
     files = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gigrouter.config import load_platform, parse_yaml, render_path
+from gigrouter.config.load import load_platform, parse_yaml, render_path
 from gigrouter.errors import ConfigError
 
 

@@ -19,7 +19,7 @@ from mutants import CheckSite, config_check_sites
 from support.cli import invoke
 
 import gigrouter.model
-from gigrouter.config import load_platform
+from gigrouter.config.load import load_platform
 from gigrouter.errors import ConfigError
 
 CASES_DIR = Path(__file__).resolve().parent / "golden_config_errors"

@@ -15,8 +15,15 @@ from helpers import REPO
 from support.cli import invoke
 from support.golden import check_files
 
-from gigrouter import diff_formats
-from gigrouter.diff import MISSING, Diff, FieldChange, compare_files, diff_config, field_changes
+from gigrouter.diff import formats as diff_formats
+from gigrouter.diff.compare import (
+    MISSING,
+    Diff,
+    FieldChange,
+    compare_files,
+    diff_config,
+    field_changes,
+)
 from gigrouter.errors import ConfigError, UsageError
 from gigrouter.pipeline import build_trees, combine
 from gigrouter.write import write_tree

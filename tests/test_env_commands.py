@@ -15,14 +15,14 @@ from gitworld import TRAILER, World, git, isolate
 from helpers import DEFAULT_CONFIG, REPO
 from support.cli import invoke
 
-from gigrouter import plan_formats
-from gigrouter.config import load_platform
+from gigrouter.config.load import load_platform
+from gigrouter.config.overlay import load_environment
 from gigrouter.errors import ConfigError, UsageError
-from gigrouter.overlay import load_environment
 from gigrouter.pipeline import build_trees, combine
-from gigrouter.plan import plan_tree
-from gigrouter.publish import Outcome, publish
-from gigrouter.setimage import set_image
+from gigrouter.plan import formats as plan_formats
+from gigrouter.plan.steps import plan_tree
+from gigrouter.publish.command import Outcome, publish
+from gigrouter.setimage.command import set_image
 
 SERVICES = REPO / "tests" / "golden" / "services" / "config.yaml"
 

@@ -17,11 +17,11 @@ import yaml
 from helpers import DEFAULT_CONFIG, REPO
 from support.cli import invoke
 
-from gigrouter.config import expand_domain, parse_yaml
+from gigrouter.config.load import expand_domain, parse_yaml
 from gigrouter.errors import ConfigError
 from gigrouter.pipeline import build_trees, environment_schema_json, render_to, schema_json
-from gigrouter.plan import plan_tree
-from gigrouter.plan_formats import to_mermaid, to_mermaid_all
+from gigrouter.plan.formats import to_mermaid, to_mermaid_all
+from gigrouter.plan.steps import plan_tree
 
 STAGING = DEFAULT_CONFIG.parent / "environments" / "staging.yaml"
 

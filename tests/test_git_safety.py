@@ -21,9 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gigrouter import git, giturl
-from gigrouter.config import load_platform
+from gigrouter.config.load import load_platform
 from gigrouter.errors import ConfigError, PublishError, UsageError
-from gigrouter.publish import publish
+from gigrouter.publish.command import publish
 
 HOSTILE_REMOTES = [
     "--upload-pack=touch${IFS}CANARY",

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from helpers import DEFAULT_CONFIG, documents, render_text
 
-from gigrouter.config import load_platform
+from gigrouter.config.load import load_platform
 from gigrouter.errors import ConfigError
 
 ALB = "alb.ingress.kubernetes.io/"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from gigrouter import yamlio
-from gigrouter.config import build_platform, parse_yaml
+from gigrouter.config.load import build_platform, parse_yaml
 from gigrouter.errors import ConfigError
 from gigrouter.pipeline import tree_outputs
 from gigrouter.render import render

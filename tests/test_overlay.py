@@ -9,9 +9,9 @@ import pytest
 import yaml
 from helpers import DEFAULT_CONFIG, REPO
 
-from gigrouter.config import load_platform, parse_yaml
+from gigrouter.config.load import load_platform, parse_yaml
+from gigrouter.config.overlay import environment_names, load_environment, merge
 from gigrouter.errors import ConfigError, UsageError
-from gigrouter.overlay import environment_names, load_environment, merge
 from gigrouter.pipeline import build_trees, render_to
 
 

@@ -20,9 +20,9 @@ from helpers import REPO
 from support.cli import invoke
 from support.golden import check_files
 
-from gigrouter import plan_formats
 from gigrouter.errors import UsageError
-from gigrouter.plan import Plan, plan_tree
+from gigrouter.plan import formats as plan_formats
+from gigrouter.plan.steps import Plan, plan_tree
 from gigrouter.validate.findings import Severity
 
 REPO_URL = "https://git.example.com/gitops.git"

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from gigrouter.cli import app
 from gigrouter.errors import PublishError, UsageError, ValidationFailed
 from gigrouter.pipeline import build
-from gigrouter.publish import Outcome, PublishResult, publish
+from gigrouter.publish.command import Outcome, PublishResult, publish
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import pytest
 from gitworld import World, git, isolate, with_replicas
 
 from gigrouter.errors import PublishError
-from gigrouter.publish import Outcome, PublishResult, publish
+from gigrouter.publish.command import Outcome, PublishResult, publish
 
 
 @pytest.fixture(autouse=True)

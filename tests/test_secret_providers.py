@@ -20,7 +20,7 @@ import pytest
 import yaml
 from helpers import REPO, documents
 
-from gigrouter.config import build_platform, parse_yaml
+from gigrouter.config.load import build_platform, parse_yaml
 from gigrouter.errors import ConfigError
 from gigrouter.model.providers import RAW_PROVIDERS, provider_problems
 from gigrouter.pipeline import tree_outputs

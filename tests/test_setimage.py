@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gigrouter.cli import app
-from gigrouter.config import load_platform
+from gigrouter.config.load import load_platform
 from gigrouter.errors import ConfigError, UsageError
 from gigrouter.pipeline import build, build_trees
-from gigrouter.setimage import image_components, set_image, split_reference
+from gigrouter.setimage.command import image_components, set_image, split_reference
 
 MINIMAL = (REPO / "tests" / "golden" / "minimal" / "config.yaml").read_text(encoding="utf-8")
 SERVICES = REPO / "tests" / "golden" / "services" / "config.yaml"

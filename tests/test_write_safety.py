@@ -335,7 +335,7 @@ def test_an_alias_bomb_as_metadata_proves_nothing_and_hangs_nothing(
 
 
 def test_diff_reads_a_hostile_values_file_within_bounds() -> None:
-    from gigrouter.diff import compare_files
+    from gigrouter.diff.compare import compare_files
 
     app = (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: m, namespace: argocd}\n"

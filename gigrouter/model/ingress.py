@@ -7,23 +7,20 @@ optionally, a cert-manager issuer for the Ingresses that ask for TLS). The legac
 block is the aws-alb profile named ``alb``.
 
 The checks that need the whole platform (which profile an Ingress names, whether the cluster
-is on AWS) are :func:`ingress_problems`; each problem names the key it is about.
+is on AWS) are in ``model.checks``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from gigrouter.model.base import Strict, did_you_mean
+from gigrouter.model.base import Strict
 from gigrouter.model.cloud import Alb
-from gigrouter.model.secrets import SecretStoreSpec
 from gigrouter.types import Arn, DnsSubdomain, Host, Text
 
 if TYPE_CHECKING:
-    from gigrouter.model.platform import Platform
     from gigrouter.model.workloads import IngressSpec
 
 ALB_PREFIX = "alb.ingress.kubernetes.io/"
@@ -41,7 +38,6 @@ _ANNOTATION_KEY = (
 AnnotationKey = Annotated[str, Field(pattern=_ANNOTATION_KEY, max_length=317)]
 
 KeyPath = tuple[str | int, ...]
-M = TypeVar("M", bound=BaseModel)
 Problems = list[tuple[KeyPath, str]]
 
 
@@ -137,229 +133,3 @@ def issuer_annotation(ingress: IngressSpec, profile: AlbProfile | GenericProfile
         if profile.issuer is not None:
             return {ISSUER: profile.issuer}
     return {}
-
-
-# --- checks that need the whole platform ----------------------------------------------------
-
-
-def ingresses(model: BaseModel) -> Iterator[tuple[KeyPath, IngressSpec]]:
-    """Every Ingress of the config with the key path it is written at, wherever a model
-    holds one (components, an application's workloads, Grafana's chart values)."""
-    from gigrouter.model.workloads import IngressSpec
-
-    return instances(model, IngressSpec)
-
-
-def instances(model: BaseModel, kind: type[M], at: KeyPath = ()) -> Iterator[tuple[KeyPath, M]]:
-    """Every model of type ``kind`` below ``model``, with its key path."""
-    for name in type(model).model_fields:
-        yield from _walk(getattr(model, name), (*at, name), kind)
-
-
-def _walk(value: object, at: KeyPath, kind: type[M]) -> Iterator[tuple[KeyPath, M]]:
-    if isinstance(value, kind):
-        yield at, value
-    elif isinstance(value, BaseModel):
-        yield from instances(value, kind, at)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            yield from _walk(item, (*at, i), kind)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield from _walk(item, (*at, key), kind)
-
-
-def ingress_problems(platform: Platform) -> Problems:
-    """The profiles themselves, then every Ingress against the profile it uses."""
-    problems = _profile_problems(platform)
-    if problems:
-        return problems
-    for at, ingress in ingresses(platform):
-        problems.extend(check_ingress(platform, at, ingress))
-    return problems
-
-
-def _profile_problems(platform: Platform) -> Problems:
-    problems: Problems = []
-    declared = platform.ingress_profiles
-    if platform.alb is not None and LEGACY_PROFILE in declared:
-        problems.append(
-            (
-                ("ingress_profiles", LEGACY_PROFILE),
-                f"the profile name {LEGACY_PROFILE!r} is taken by the `alb` block;"
-                " rename this profile or move the `alb` settings into it",
-            )
-        )
-    if platform.aws is None:
-        if platform.alb is not None:
-            problems.append(
-                (
-                    ("alb",),
-                    "the `alb` block is an aws-alb ingress profile, which needs the `aws` block"
-                    " (the cluster's region, VPC and certificate); declare `ingress_profiles`"
-                    " with `controller: generic` instead",
-                )
-            )
-        for name, profile in declared.items():
-            if isinstance(profile, AlbProfile):
-                problems.append(
-                    (
-                        ("ingress_profiles", name, "controller"),
-                        f"ingress profile {name!r} is aws-alb, which needs the `aws` block"
-                        " (the cluster's region, VPC and certificate)",
-                    )
-                )
-    for name, profile in declared.items():
-        if isinstance(profile, GenericProfile) and profile.cluster_issuer and profile.issuer:
-            problems.append(
-                (
-                    ("ingress_profiles", name, "issuer"),
-                    f"ingress profile {name!r} gives `cluster_issuer` and `issuer`;"
-                    " cert-manager takes one",
-                )
-            )
-        for key in profile.annotations:
-            if isinstance(profile, GenericProfile) and key.startswith(ALB_PREFIX):
-                problems.append(
-                    (
-                        ("ingress_profiles", name, "annotations", key),
-                        f"{key!r} is an ALB annotation, but ingress profile {name!r} is"
-                        f" generic (class {profile.class_name!r}): no ALB reads it",
-                    )
-                )
-    default = platform.default_ingress_profile
-    known = set(platform.profiles())
-    if default is not None and default not in known:
-        problems.append(
-            (
-                ("default_ingress_profile",),
-                f"no ingress profile named {default!r}{did_you_mean(default, known)}"
-                f" (profiles: {', '.join(sorted(known))})",
-            )
-        )
-    return problems
-
-
-def check_ingress(platform: Platform, at: KeyPath, ingress: IngressSpec) -> Problems:
-    """One Ingress, written at key path ``at``, against its profile and the platform."""
-    profiles = platform.profiles()
-    name = ingress.profile or platform.default_profile_name()
-    if name is None:
-        return [
-            (
-                (*at, "name"),
-                f"Ingress {ingress.name!r} names no `profile` and there is no"
-                f" default_ingress_profile to fall back on (profiles:"
-                f" {', '.join(sorted(profiles))})",
-            )
-        ]
-    if name not in profiles:
-        hint = did_you_mean(name, set(profiles))
-        return [
-            (
-                (*at, "profile"),
-                f"no ingress profile named {name!r}{hint} (profiles:"
-                f" {', '.join(sorted(profiles))})",
-            )
-        ]
-    profile = profiles[name]
-    problems: Problems = []
-    where = (*at, "profile") if ingress.profile else (*at, "name")
-    if isinstance(profile, AlbProfile):
-        if platform.aws is None and not platform.ingress_profiles and platform.alb is None:
-            problems.append(
-                (
-                    where,
-                    f"Ingress {ingress.name!r} would join the default ALB, which needs the `aws`"
-                    " block; declare `ingress_profiles` (such as `controller: generic` with"
-                    " `class_name: nginx`) and `default_ingress_profile`",
-                )
-            )
-        for key in ("cluster_issuer", "issuer"):
-            if getattr(ingress, key) is not None:
-                problems.append(
-                    (
-                        (*at, key),
-                        f"ingress profile {name!r} is aws-alb: the ALB serves ACM certificates"
-                        " (certificate_arn), not cert-manager's",
-                    )
-                )
-    else:
-        for key in ingress.annotations:
-            if key.startswith(ALB_PREFIX):
-                problems.append(
-                    (
-                        (*at, "annotations", key),
-                        f"{key!r} is an ALB annotation, but Ingress {ingress.name!r} uses the"
-                        f" generic ingress profile {name!r} (class {profile.class_name!r})",
-                    )
-                )
-        for key in ("group_order", "healthcheck_path"):
-            if getattr(ingress, key) is not None:
-                problems.append(
-                    (
-                        (*at, key),
-                        f"{key} is an ALB setting, but Ingress {ingress.name!r} uses the"
-                        f" generic ingress profile {name!r} (class {profile.class_name!r})",
-                    )
-                )
-    if ingress.cluster_issuer is not None and ingress.issuer is not None:
-        problems.append(
-            (
-                (*at, "issuer"),
-                f"Ingress {ingress.name!r} gives `cluster_issuer` and `issuer`;"
-                " cert-manager takes one",
-            )
-        )
-    routed = list(dict.fromkeys(r.host for r in ingress.routes))
-    if isinstance(ingress.tls, list):
-        for i, entry in enumerate(ingress.tls):
-            for j, host in enumerate(entry.hosts):
-                if host not in routed:
-                    problems.append(
-                        (
-                            (*at, "tls", i, "hosts", j),
-                            f"{host!r} is not among the hosts Ingress {ingress.name!r}"
-                            f" routes ({', '.join(routed)})",
-                        )
-                    )
-    if not tls_entries(ingress):
-        for key in ("cluster_issuer", "issuer"):
-            if getattr(ingress, key) is not None and isinstance(profile, GenericProfile):
-                problems.append(
-                    (
-                        (*at, key),
-                        f"Ingress {ingress.name!r} has no `tls`, so cert-manager would issue"
-                        " no certificate for it; add `tls`",
-                    )
-                )
-    return problems
-
-
-def aws_problems(platform: Platform) -> Problems:
-    """Settings that only mean something on AWS, refused when the config has no `aws` block."""
-    if platform.aws is not None:
-        return []
-    problems: Problems = []
-    backend = platform.components.backend
-    if backend is not None and backend.irsa_role_arn is not None:
-        problems.append(
-            (
-                ("components", "backend", "irsa_role_arn"),
-                "an IAM role ARN (EKS IRSA) needs the `aws` block; without it nothing AWS"
-                " is rendered",
-            )
-        )
-    for at, store in instances(platform, SecretStoreSpec):
-        aws = store.aws
-        if aws is not None and aws.region is None:
-            key = ("provider", "aws", "region") if store.provider is not None else ("region",)
-            problems.append(
-                (
-                    (*at, *key),
-                    f"SecretStore {store.name!r} reads AWS and takes its region from the `aws`"
-                    " block, which the config does not have; set the region here",
-                )
-            )
-    return problems

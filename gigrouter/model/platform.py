@@ -10,14 +10,13 @@ from pydantic import (
 
 from gigrouter.model.argocd import Application, ArgoCD, GitOps
 from gigrouter.model.base import Strict, did_you_mean, dotted
+from gigrouter.model.checks import aws_problems, ingress_problems
 from gigrouter.model.cloud import Alb, Aws
 from gigrouter.model.ingress import (
     LEGACY_PROFILE,
     AlbProfile,
     GenericProfile,
     IngressProfile,
-    aws_problems,
-    ingress_problems,
     legacy_profile,
 )
 from gigrouter.model.presets import Components

@@ -25,8 +25,8 @@ from typing import Any, Final, TypeGuard
 
 import yaml
 
+from gigrouter import safeyaml
 from gigrouter.errors import ConfigError, Location, Problem
-from gigrouter.validate import safeyaml
 from gigrouter.validate.base import SchemaError, format_path
 from gigrouter.validate.patterns import PatternError, compile_re2
 
@@ -244,7 +244,7 @@ def load_crds(path: Path, *, strict: bool = True) -> dict[KindKey, JsonSchema]:
     same version and kind, the one read last (files in sorted path order) wins.
 
     Raises :class:`ConfigError` naming the file when the path is missing, a file cannot be
-    read or is not YAML (within :mod:`~gigrouter.validate.safeyaml`'s bounds), a document is
+    read or is not YAML (within :mod:`~gigrouter.safeyaml`'s bounds), a document is
     not a mapping, a CRD has no group or kind, or its schema is not one the API server would
     accept (wrong keyword types, ``$ref``, a pattern RE2 cannot compile). Inside a directory,
     symlinks that lead out of it are refused, not followed.

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
+from gigrouter.safeyaml import cut
 from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
-from gigrouter.validate.safeyaml import cut
 from gigrouter.validate.tree import (
     MemoryFiles,
     Tree,

@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
+from gigrouter import safeyaml
 from gigrouter.errors import Location, Problem, UsageError
-from gigrouter.validate import safeyaml
 from gigrouter.validate.findings import Finding, Resource, Severity
 
 METADATA_FILE = "gigrouter-metadata.yaml"
@@ -323,7 +323,7 @@ def load_tree(
     On disk nothing outside ``bound`` (default ``root``) is read: a symlink whose target leaves
     it, dangles or loops is a finding naming the link, never followed; a link that stays inside
     is read once, at its target. Files that cannot be read, are too large, or hold YAML beyond
-    the bounds of :mod:`gigrouter.validate.safeyaml` are findings too. Raises
+    the bounds of :mod:`gigrouter.safeyaml` are findings too. Raises
     :class:`UsageError` when ``root`` itself cannot be listed."""
     tree = Tree(root=root, prefix=prefix, memory=memory)
     if memory is not None:

@@ -6,7 +6,7 @@ Python) in a process of its own, for ``FUZZ_SECONDS`` (default 60) split between
 - ``tree``: the input is up to four files separated by NUL bytes (the metadata file, an
   Application, a manifest the Application syncs, its Helm values file), validated in memory by
   ``validate_memory`` and planned by ``plan_of``, as a pull request's tree would be;
-- ``config``: the input is a platform config, read by ``gigrouter.config.parse_yaml`` and
+- ``config``: the input is a platform config, read by ``gigrouter.config.load.parse_yaml`` and
   ``build_platform``;
 - ``crd``: the input is a ``--crd`` file, read by ``load_crds``; a CRD that loads validates a
   custom resource.
@@ -67,7 +67,7 @@ def tree_files(data: bytes) -> dict[str, str]:
 
 
 def run_tree(data: bytes) -> None:
-    from gigrouter.plan import plan_of
+    from gigrouter.plan.steps import plan_of
     from gigrouter.validate.runner import validate_memory
     from gigrouter.validate.tree import MemoryFiles, load_tree
 
@@ -77,7 +77,7 @@ def run_tree(data: bytes) -> None:
 
 
 def run_config(data: bytes) -> None:
-    from gigrouter.config import build_platform, parse_yaml
+    from gigrouter.config.load import build_platform, parse_yaml
 
     build_platform(parse_yaml(data.decode("utf-8", "replace"), "platform.yaml"))
 
@@ -194,8 +194,8 @@ def fuzz_one(target: str, argv: list[str]) -> None:
     import atheris  # type: ignore[import-untyped]
 
     with atheris.instrument_imports(include=["gigrouter"]):
-        import gigrouter.config
-        import gigrouter.plan
+        import gigrouter.config.load
+        import gigrouter.plan.steps
         import gigrouter.validate.crd
         import gigrouter.validate.runner  # noqa: F401 - instrumented on import
     from gigrouter.errors import GigrouterError

@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
+from gigrouter import safeyaml
 from gigrouter.errors import GigrouterError
-from gigrouter.plan import plan_of
-from gigrouter.validate import safeyaml
+from gigrouter.plan.steps import plan_of
 from gigrouter.validate.runner import validate_memory
 from gigrouter.validate.tree import METADATA_FILE, MemoryFiles, load_tree
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from gigrouter import safeyaml
 from gigrouter.errors import UsageError
-from gigrouter.plan import plan_tree
-from gigrouter.validate import safeyaml
+from gigrouter.plan.steps import plan_tree
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.runner import validate_path
 from gigrouter.validate.schema import MAX_ERRORS, too_many_errors

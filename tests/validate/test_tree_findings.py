@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gigrouter.validate import safeyaml
+from gigrouter import safeyaml
 from gigrouter.validate.runner import validate_memory, validate_path
 from gigrouter.validate.tree import METADATA_FILE, MemoryFiles
 

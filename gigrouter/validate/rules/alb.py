@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from gigrouter.validate import safeyaml
+from gigrouter import safeyaml
 from gigrouter.validate.context import Context, dig
 from gigrouter.validate.findings import Finding, Resource, Severity
 from gigrouter.validate.tree import AppInfo, Document

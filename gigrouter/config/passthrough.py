@@ -25,12 +25,12 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from gigrouter.config import SourceMap, read_yaml
+from gigrouter import safeyaml
+from gigrouter.config.load import SourceMap, read_yaml
+from gigrouter.config.overlay import ENVIRONMENTS_DIR, merge, overlay_path
 from gigrouter.errors import ConfigError, Location, Problem
 from gigrouter.model import Platform
 from gigrouter.model.argocd import VALUES_FILE, RepoFile
-from gigrouter.overlay import ENVIRONMENTS_DIR, merge, overlay_path
-from gigrouter.validate import safeyaml
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})

@@ -39,16 +39,15 @@ from pathlib import Path
 
 import yaml
 
-from gigrouter import git
-from gigrouter.config import load_platform
+from gigrouter import git, safeyaml
+from gigrouter.config.load import load_platform
+from gigrouter.config.overlay import ENVIRONMENTS_DIR, load_environment, overlay_path
 from gigrouter.errors import Location, Problem, PublishError, UsageError
 from gigrouter.giturl import check_remote
 from gigrouter.layout import METADATA_FILE
 from gigrouter.model import GitOps
-from gigrouter.overlay import ENVIRONMENTS_DIR, load_environment, overlay_path
 from gigrouter.pipeline import build_trees, render_to
 from gigrouter.sources import Placement, SourceHistory
-from gigrouter.validate import safeyaml
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Report
 from gigrouter.validate.tree import environment_roots, load_tree

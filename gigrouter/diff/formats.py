@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from gigrouter.diff import MISSING, Diff, FieldChange, FileChange, ResourceChange
+from gigrouter.diff.compare import MISSING, Diff, FieldChange, FileChange, ResourceChange
 
 RED, GREEN, CYAN, BOLD, RESET = "\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"
 MAX_VALUE = 160  # a value up to this long is shown whole beside its field path

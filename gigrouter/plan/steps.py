@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
-from gigrouter.plan_dependencies import Dependency, app_dependencies, sources
+from gigrouter.plan.dependencies import Dependency, app_dependencies, sources
+from gigrouter.safeyaml import cut
 from gigrouter.validate.context import Options, as_list, dig
 from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.rules import argocd
 from gigrouter.validate.runner import _apply_waivers as apply_waivers
 from gigrouter.validate.runner import build_context
-from gigrouter.validate.safeyaml import cut
 from gigrouter.validate.syncorder import (
     HELM_HOOK,
     HOOK,

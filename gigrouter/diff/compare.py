@@ -24,10 +24,9 @@ from typing import Any
 
 import yaml
 
-from gigrouter import yamlio
+from gigrouter import safeyaml, yamlio
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.layout import METADATA_FILE
-from gigrouter.validate import safeyaml
 from gigrouter.validate.context import dig
 from gigrouter.validate.tree import ENVIRONMENTS_DIR, Document, Tree, environment_roots, load_tree
 from gigrouter.write import read_tree

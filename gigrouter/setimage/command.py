@@ -30,16 +30,16 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from gigrouter.config import (
+from gigrouter.config.load import (
     KeyPath,
     build_platform,
     did_you_mean,
     parse_yaml,
     read_yaml,
 )
+from gigrouter.config.overlay import load_environment, merge, overlay_path
 from gigrouter.errors import ConfigError, GigrouterError, Location, Problem, UsageError
 from gigrouter.model import Platform
-from gigrouter.overlay import load_environment, merge, overlay_path
 from gigrouter.pipeline import build_trees, tree_outputs
 from gigrouter.render import render
 from gigrouter.types import DIGEST_LENGTHS, image, image_tag

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from gigrouter.plan import HELM_CHART, REMOTE_SOURCE, AppPlan, Plan, PlanStep
+from gigrouter.plan.steps import HELM_CHART, REMOTE_SOURCE, AppPlan, Plan, PlanStep
 from gigrouter.validate.findings import Severity
 
 

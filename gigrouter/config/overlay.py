@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gigrouter.config import KeyPath, SourceMap, build_platform, read_yaml, render_path
+from gigrouter.config.load import KeyPath, SourceMap, build_platform, read_yaml, render_path
 from gigrouter.errors import ConfigError, Location, Problem, UsageError
 from gigrouter.model import Platform, did_you_mean
 

@@ -1,0 +1,1 @@
+"""``gigrouter publish``: render and commit the tree to the GitOps repository (``command``)."""

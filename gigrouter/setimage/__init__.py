@@ -1,0 +1,1 @@
+"""``gigrouter set-image``: change one component's image in the config, one line (``command``)."""
