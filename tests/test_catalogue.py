@@ -6,6 +6,7 @@ kubernetes-validate as an independent oracle of the built-in kinds."""
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -685,3 +686,78 @@ def test_a_named_target_of_another_protocol_is_refused(service_port: str, tmp_pa
         " target, container port 'http', is TCP; a Service reaches a named port only over the"
         " same protocol"
     ]
+
+
+# --- a workload's own SecretStore and its ExternalSecrets ----------------------------------
+
+AWS_STORE_WORKER: dict[str, Any] = {
+    "name": "worker",
+    "image": "registry.example.org/payments/worker:1.0.0",
+    "service_account": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/w"}},
+    "secret_store": {
+        "name": "worker-secrets",
+        "kind": "ClusterSecretStore",
+        "provider": {
+            "aws": {
+                "service": "SecretsManager",
+                "region": "eu-west-1",
+                "service_account_namespace": "payments",
+            }
+        },
+        "wave": -2,
+    },
+    "external_secrets": [
+        {"name": "worker-env", "wave": -1, "data": [{"secret_key": "K", "remote_key": "r"}]},
+        {
+            "name": "shared",
+            "store": "platform-store",
+            "data": [{"secret_key": "S", "remote_key": "s"}],
+        },
+    ],
+    "env_from": [{"secret": "worker-env"}, {"secret": "shared"}],
+}
+
+
+def test_a_workloads_store_is_rendered_and_read_by_its_external_secrets() -> None:
+    platform = with_workloads(AWS_STORE_WORKER)
+    _, docs = rendered(platform)
+    store = one(docs, "ClusterSecretStore", "worker-secrets")
+    assert "namespace" not in store["metadata"]  # cluster-scoped
+    account = store["spec"]["provider"]["aws"]["auth"]["jwt"]["serviceAccountRef"]
+    assert account == {"name": "worker", "namespace": "payments"}
+    own = one(docs, "ExternalSecret", "worker-env")["spec"]["secretStoreRef"]
+    assert own == {"name": "worker-secrets", "kind": "ClusterSecretStore"}
+    other = one(docs, "ExternalSecret", "shared")["spec"]["secretStoreRef"]
+    assert other == {"name": "platform-store", "kind": "SecretStore"}
+    # The ServiceAccount the store logs in as exists in the store's wave, not after it.
+    sa = one(docs, "ServiceAccount", "worker")
+    assert sa["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-2"
+    rows = facts(platform)
+    assert [(s.name, s.kind) for s in rows.stores if s.app == APP] == [
+        ("vault", "SecretStore"),
+        ("worker-secrets", "ClusterSecretStore"),
+    ]
+    assert {s.store for s in rows.secrets if s.external_secret in ("worker-env", "shared")} == {
+        "worker-secrets",
+        "platform-store",
+    }
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda w: w.pop("service_account"),
+            "an AWS secret_store authenticates as the workload's ServiceAccount",
+        ),
+        (
+            lambda w: w.pop("secret_store"),
+            "external secret 'worker-env' names no `store` and the workload has no `secret_store`",
+        ),
+    ],
+)
+def test_a_workloads_secrets_need_their_store_and_account(edit: Any, message: str) -> None:
+    worker = copy.deepcopy(AWS_STORE_WORKER)
+    edit(worker)
+    with pytest.raises(pydantic.ValidationError, match=re.escape(message)):
+        with_workloads(worker)

@@ -13,6 +13,7 @@ from typing import Any
 from gigrouter.layout import presets, workloads
 from gigrouter.layout.inventory import Facts, Image, Policy, SecretItem, Service
 from gigrouter.layout.presets import Part, route_rows
+from gigrouter.layout.secrets import store_fact
 from gigrouter.model import KINDS, Application, Platform, WorkloadSpec
 
 Preset = Callable[[Platform, Application, Mapping[str, str]], Part]
@@ -58,6 +59,11 @@ BEFORE: tuple[Companion, ...] = (
         "ConfigMap",
         "workloads/ConfigMap.yaml.j2",
         lambda p, a, w, labels: workloads.config_map_objects(w, labels),
+    ),
+    Companion(
+        "SecretStore",
+        "workloads/SecretStore.yaml.j2",
+        lambda p, a, w, labels: _one(workloads.store_object(p, w, labels)),
     ),
     Companion(
         "ExternalSecret",
@@ -138,6 +144,8 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
         own = (ns,) if w.network_policy.same_namespace else ()
         froms = tuple(dict.fromkeys((*own, *w.network_policy.allow_from_namespaces)))
         out.policies.append(Policy(app.name, ns, policy["name"], w.name, port, froms))
+    if w.secret_store is not None:
+        out.stores.append(store_fact(platform, app.name, ns, w.secret_store, w.account_name()))
     for es in w.external_secrets:
         for item in es.data:
             out.secrets.append(
@@ -145,7 +153,7 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
                     app.name,
                     ns,
                     es.name,
-                    es.store,
+                    w.store_of(es)[0],
                     es.target or es.name,
                     item.secret_key,
                     item.remote_key,

@@ -19,6 +19,7 @@ from gigrouter.layout.files import (
     probe_dict,
     wave_annotation,
 )
+from gigrouter.layout.secrets import store_context
 from gigrouter.model import IngressSpec, Platform, WorkloadSpec
 from gigrouter.model.catalogue import (
     ContainerSpec,
@@ -297,10 +298,14 @@ def pdb_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | N
 
 
 def account_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | None:
+    """The pods' ServiceAccount, in the earliest wave of what uses it: the workload's, or its
+    SecretStore's, which authenticates as it."""
     sa = w.service_account
     if sa is None or not sa.create:
         return None
-    return {"name": w.account_name(), "labels": labels, "annotations": dict(sa.annotations)}
+    waves = [x for x in (w.wave, w.secret_store.wave if w.secret_store else None) if x is not None]
+    annotations = {**sa.annotations, **wave_annotation(min(waves) if waves else None)}
+    return {"name": w.account_name(), "labels": labels, "annotations": annotations}
 
 
 def policy_object(
@@ -336,6 +341,17 @@ def config_map_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[dict[
     ]
 
 
+def store_object(
+    platform: Platform, w: WorkloadSpec, labels: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The workload's SecretStore or ClusterSecretStore (a cluster-scoped one has no namespace)."""
+    store = w.secret_store
+    if store is None:
+        return None
+    found = store_context(platform, store, w.account_name(), wave_annotation(store.wave))
+    return {**found, "labels": labels}
+
+
 def external_secret_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[dict[str, Any]]:
     return [
         {
@@ -343,8 +359,8 @@ def external_secret_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[
             "labels": labels,
             "annotations": wave_annotation(es.wave),
             "refresh": es.refresh_interval,
-            "store": es.store,
-            "store_kind": es.store_kind,
+            "store": w.store_of(es)[0],
+            "store_kind": w.store_of(es)[1],
             "target": es.target or es.name,
             "data": [
                 {

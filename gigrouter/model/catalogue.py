@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from gigrouter.model.base import Strict, check_plain_data
-from gigrouter.model.secrets import ExternalSecretItem
+from gigrouter.model.secrets import ExternalSecretItem, SecretStoreSpec
 from gigrouter.model.workloads import ConfigMapSpec, Container, IngressSpec, Probe
 from gigrouter.types import (
     Dns1035Label,
@@ -314,13 +314,17 @@ class WorkloadPolicy(Strict):
 
 
 class WorkloadExternalSecret(Strict):
-    """An ExternalSecret beside the workload, reading from the SecretStore (or
-    ClusterSecretStore) named in ``store``."""
+    """An ExternalSecret beside the workload, reading from the workload's ``secret_store`` or
+    from the SecretStore (or ClusterSecretStore) named in ``store``."""
 
     name: DnsSubdomain
     target: DnsSubdomain | None = Field(default=None, description="Default: the same name")
-    store: DnsSubdomain
-    store_kind: Literal["SecretStore", "ClusterSecretStore"] = "SecretStore"
+    store: DnsSubdomain | None = Field(
+        default=None, description="Default: the workload's secret_store"
+    )
+    store_kind: Literal["SecretStore", "ClusterSecretStore"] | None = Field(
+        default=None, description="Default: the kind of the store it reads"
+    )
     refresh_interval: Duration = "1h"
     data: Annotated[list[ExternalSecretItem], Field(min_length=1)]
     wave: Wave | None = None
@@ -371,6 +375,11 @@ class WorkloadSpec(ContainerSpec):
     pdb: Pdb | None = None
     network_policy: WorkloadPolicy | None = None
     config_maps: list[ConfigMapSpec] = []
+    secret_store: SecretStoreSpec | None = Field(
+        default=None,
+        description="An ESO SecretStore or ClusterSecretStore beside the workload; an AWS one"
+        " authenticates as the workload's ServiceAccount",
+    )
     external_secrets: list[WorkloadExternalSecret] = []
     job: JobSettings | None = Field(default=None, description="Job and CronJob")
     cron: CronSettings | None = Field(default=None, description="CronJob: required")
@@ -434,8 +443,32 @@ class WorkloadSpec(ContainerSpec):
             raise ValueError(f"container {self.name!r} is the workload's main container")
         _unique(self.config_maps, "name", "ConfigMap")
         _unique(self.external_secrets, "name", "ExternalSecret")
+        self._check_secrets()
         self._check_service_ports()
         return self
+
+    def _check_secrets(self) -> None:
+        store = self.secret_store
+        if store is not None and store.aws is not None and self.service_account is None:
+            raise ValueError(
+                "an AWS secret_store authenticates as the workload's ServiceAccount:"
+                " set `service_account`"
+            )
+        for es in self.external_secrets:
+            if es.store is None and store is None:
+                raise ValueError(
+                    f"external secret {es.name!r} names no `store` and the workload has no"
+                    " `secret_store`"
+                )
+
+    def store_of(self, es: WorkloadExternalSecret) -> tuple[str, str]:
+        """The name and kind of the store ``es`` reads."""
+        if es.store is not None:
+            own = self.secret_store is not None and self.secret_store.name == es.store
+            kind = es.store_kind or (self.secret_store.kind if own and self.secret_store else None)
+            return es.store, kind or "SecretStore"
+        assert self.secret_store is not None  # the model requires one
+        return self.secret_store.name, es.store_kind or self.secret_store.kind
 
     def _check_service_ports(self) -> None:
         if self.service is None:
@@ -522,6 +555,9 @@ class WorkloadSpec(ContainerSpec):
             out.append(("NetworkPolicy", policy, ("network_policy",)))
         for i, cm in enumerate(self.config_maps):
             out.append(("ConfigMap", cm.name, ("config_maps", i, "name")))
+        if self.secret_store is not None:
+            store = self.secret_store
+            out.append((store.kind, store.name, ("secret_store", "name")))
         for i, es in enumerate(self.external_secrets):
             out.append(("ExternalSecret", es.name, ("external_secrets", i, "name")))
         for i, doc in enumerate(self.extra_manifests):
