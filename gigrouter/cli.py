@@ -331,6 +331,12 @@ def _listing(
                 _say(ctx, f"  {label}: {path}")
 
 
+class UnresolvedLevel(StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
 class RenderFormat(StrEnum):
     text = "text"
     json = "json"
@@ -461,9 +467,34 @@ def validate(
             metavar="KIND/NAMESPACE/NAME",
         ),
     ] = None,
+    unresolved: Annotated[
+        UnresolvedLevel | None,
+        typer.Option(
+            "--unresolved",
+            help="Severity of a reference nothing in the tree resolves: error|warning|info"
+            " (default: error for gigrouter's trees, warning for others).",
+            metavar="LEVEL",
+        ),
+    ] = None,
+    render: Annotated[
+        bool,
+        typer.Option(
+            "--render",
+            help="Render Helm charts (helm template) and kustomizations (kubectl kustomize)"
+            " of the tree and validate what they produce.",
+        ),
+    ] = False,
 ) -> None:
     """Check GitOps trees or manifests: schemas, references, Argo CD order, ALB groups, practice."""
-    options = _options(kubernetes_version, strict, crd or [], external or [])
+    from dataclasses import replace
+
+    from gigrouter.validate.findings import Severity
+
+    options = replace(
+        _options(kubernetes_version, strict, crd or [], external or []),
+        unresolved=Severity(unresolved.value) if unresolved is not None else None,
+        render=render,
+    )
     given = paths or [Path("out")]
     report = _validate_all(given, env, options)
     single = len(given) == 1 and given[0].is_dir() and str(given[0]) != "-"

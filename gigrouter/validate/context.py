@@ -58,6 +58,11 @@ class Options:
     strict: bool = False
     externals: tuple[External, ...] = ()
     crd_files: tuple[str, ...] = ()
+    # The severity of a reference nothing in the tree resolves (None: error in gigrouter's own
+    # trees, warning in others, info in documentation snippets); see Context.unresolved.
+    unresolved: Severity | None = None
+    # Render Helm charts and kustomizations of the tree (helm template / kubectl kustomize).
+    render: bool = False
 
 
 @dataclass
@@ -266,6 +271,33 @@ class Context:
             self.index.get(kind, namespace, name) is not None
             or (kind, namespace, name) in self.externals
         )
+
+    @property
+    def unresolved_severity(self) -> Severity:
+        """The severity of a reference nothing in the tree (nor a declared external) resolves:
+        the user's ``--unresolved``, else error where gigrouter rendered the tree (it knows every
+        object) and the tree's own default elsewhere (warning; info for snippets), since a
+        hand-written tree relies on objects made at run time (by an operator, an init job, a
+        generator) or in another repository."""
+        if self.options.unresolved is not None:
+            return self.options.unresolved
+        return self.tree.unresolved
+
+    def declare_external(self, kind: str, namespace: str, name: str) -> str:
+        """How to tell validate an object exists outside the tree."""
+        if self.tree.own:
+            return "or declare it under externals in the platform config (gigrouter-metadata.yaml)"
+        where = f"{namespace}/" if namespace else "/"
+        return f"or pass --external {kind}/{where}{name} if it is made outside this tree"
+
+    def unresolved(
+        self, doc: Document, rule: str, message: str, *, optional: bool = False
+    ) -> Finding:
+        """The one way a rule reports a reference that nothing in the tree resolves (a missing
+        target, not a wrong key of a present one): at :attr:`unresolved_severity`, and at most
+        info when the reference is marked ``optional: true`` (the pod starts without it)."""
+        severity = Severity.INFO if optional else self.unresolved_severity
+        return self.finding(doc, severity, rule, message)
 
     def finding(
         self,

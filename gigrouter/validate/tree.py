@@ -140,6 +140,17 @@ class Tree:
     memory: MemoryFiles | None = None
     # tree path -> the real file to read for it; only files inside the tree's bounds are here
     sources: dict[str, Path] = field(default_factory=dict)
+    own: bool = False  # gigrouter rendered it (it has the metadata file)
+    snippet: bool = False  # one file of a folder of examples, validated alone
+    # trees found inside this one and validated beside it (rendered overlays, snippet files)
+    variants: list[Tree] = field(default_factory=list)
+
+    @property
+    def unresolved(self) -> Severity:
+        """The default severity of a reference nothing in the tree resolves."""
+        if self.own:
+            return Severity.ERROR
+        return Severity.INFO if self.snippet else Severity.WARNING
 
     def text(self, rel: str) -> str | None:
         """The text of one file of the tree (from memory or disk), None if it is not there,
@@ -333,7 +344,8 @@ def load_tree(
         environments = set(environment_roots(root))
         skipped = environments if skip_environments else set()
         listing = _walk(tree, bound if bound is not None else root, skipped)
-    meta_text = _text_of(tree, METADATA_FILE) if METADATA_FILE in listing else None
+    tree.own = METADATA_FILE in listing
+    meta_text = _text_of(tree, METADATA_FILE) if tree.own else None
     if meta_text is not None:
         try:
             meta = safeyaml.load(meta_text)

@@ -57,7 +57,9 @@ class Repo:
             (self.root / "gigrouter-metadata.yaml").write_text(
                 yaml.safe_dump(metadata), encoding="utf-8"
             )
-        ctx = build_context(load_tree(self.root), Options())
+        # Unresolved references at error, as in gigrouter's trees (foreign ones default to
+        # warning: tests/validate/test_tree_shapes.py).
+        ctx = build_context(load_tree(self.root), Options(unresolved=Severity.ERROR))
         return list(integrity.check(ctx))
 
 

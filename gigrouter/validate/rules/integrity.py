@@ -506,13 +506,13 @@ def _ingresses(ctx: Context) -> Iterator[Finding]:
                     if charts
                     else ""
                 )
-                yield ctx.finding(
+                yield ctx.unresolved(
                     doc,
-                    Severity.ERROR,
                     "ingress-backend",
                     f"{field} names Service {name}, which is not in namespace {ns or '(none)'}"
                     f" (an Ingress can only reach Services of its own namespace): fix the name,"
-                    f" add the Service to the tree, {DECLARE_EXTERNAL}{made_by}",
+                    f" add the Service to the tree,"
+                    f" {ctx.declare_external('Service', ns, name)}{made_by}",
                 )
                 continue
             port = as_dict(backend.get("port"))
@@ -685,7 +685,7 @@ def _pod_references(ctx: Context) -> Iterator[Finding]:
     for template in ctx.index.pod_templates:
         for ref in pod_refs(template):
             if ref.optional or not ref.name:
-                continue
+                continue  # the pod starts without an optional one (ctx.unresolved: info at most)
             finding = _reference_finding(ctx, sources, template, ref)
             if finding is not None:
                 yield finding
@@ -705,13 +705,13 @@ def _reference_finding(
             makers = "add a Secret, or an ExternalSecret whose target is this name,"
         adds = [p.what for p in providers]
         also = f" ({', '.join(adds)} only merges keys into it)" if adds else ""
-        return ctx.finding(
+        return ctx.unresolved(
             doc,
-            Severity.ERROR,
             rule,
             f"{ref.field} uses {ref.kind} {ref.name}, which nothing creates in namespace"
             f" {ns or '(none)'}{also}, so the pod cannot start: fix the name, {makers}"
-            f" {DECLARE_EXTERNAL}, or mark the reference optional: true",
+            f" {ctx.declare_external(ref.kind, ns, ref.name)}, or mark the reference"
+            f" optional: true",
         )
     if any(p.keys is None for p in providers):
         return None
@@ -758,13 +758,13 @@ def _service_accounts(ctx: Context) -> Iterator[Finding]:
             continue
         if ctx.exists("ServiceAccount", template.namespace, name):
             continue
-        yield ctx.finding(
+        yield ctx.unresolved(
             template.owner,
-            Severity.ERROR,
             "service-account-ref",
             f"{template.path}.{key} is {name}, but there is no ServiceAccount {name} in"
             f" namespace {template.namespace or '(none)'}, so the pods are never created: add"
-            f" the ServiceAccount to the tree, fix the name, {DECLARE_EXTERNAL}",
+            f" the ServiceAccount to the tree, fix the name,"
+            f" {ctx.declare_external('ServiceAccount', template.namespace, name)}",
         )
     for doc in ctx.index.of_kind("SecretStore", "ClusterSecretStore"):
         if doc.group != "external-secrets.io":
@@ -777,13 +777,12 @@ def _service_accounts(ctx: Context) -> Iterator[Finding]:
                 continue
             if ctx.exists("ServiceAccount", ns, name):
                 continue
-            yield ctx.finding(
+            yield ctx.unresolved(
                 doc,
-                Severity.ERROR,
                 "service-account-ref",
                 f"{field} names ServiceAccount {name}, which is not in namespace {ns}, so the"
                 f" store cannot authenticate: add the ServiceAccount to the tree, fix the name,"
-                f" {DECLARE_EXTERNAL}",
+                f" {ctx.declare_external('ServiceAccount', ns, name)}",
             )
 
 
@@ -823,13 +822,12 @@ def _secret_stores(ctx: Context) -> Iterator[Finding]:
                 if ctx.exists(other, other_ns, name)
                 else ""
             )
-            yield ctx.finding(
+            yield ctx.unresolved(
                 doc,
-                Severity.ERROR,
                 "secret-store-ref",
                 f"{field} names {kind} {name}, which is not in {where}{hint}, so the Secret is"
                 f" never synced: fix the name or kind, add the {kind} to the tree,"
-                f" {DECLARE_EXTERNAL}",
+                f" {ctx.declare_external(kind, ns, name)}",
             )
 
 
