@@ -5,7 +5,8 @@ API server reads it as a *structural* schema: unknown fields are pruned (or, wit
 validation, rejected), ``nullable`` allows ``null``, ``x-kubernetes-*`` markers change what a
 node accepts, and defaults are filled in before validation. :func:`crd_to_jsonschema` rewrites
 such a schema into a JSON Schema (draft 2020-12) that ``jsonschema`` runs with the same verdict
-on a manifest, as far as plain schema rules go (CEL rules and ``format`` are not checked).
+on a manifest, as far as plain schema rules go (CEL rules, list-map keys and integer formats
+are checked by ``rules/apiserver.py`` on the schema :func:`load_crd_openapi` keeps).
 
 This module also owns the wording of schema errors. :func:`collect_errors` turns the raw
 ``jsonschema`` errors into short :class:`SchemaError` messages; ``custom_kinds`` uses it too.
@@ -249,6 +250,19 @@ def load_crds(path: Path, *, strict: bool = True) -> dict[KindKey, JsonSchema]:
     accept (wrong keyword types, ``$ref``, a pattern RE2 cannot compile). Inside a directory,
     symlinks that lead out of it are refused, not followed.
     """
+    return dict(_load(path, strict)[0])
+
+
+def load_crd_openapi(path: Path) -> dict[KindKey, Mapping[str, Any]]:
+    """The ``openAPIV3Schema`` of every served version of the CRDs :func:`load_crds` reads at
+    ``path``, as written (``x-kubernetes-validations`` and list types included), for the checks
+    that walk the CRD's own schema. The same objects for every call of one run (cached)."""
+    return dict(_load(path, True)[1])
+
+
+def _load(
+    path: Path, strict: bool
+) -> tuple[dict[KindKey, JsonSchema], dict[KindKey, Mapping[str, Any]]]:
     if path.is_dir():
         files = _crd_files(path)
     elif path.is_file():
@@ -261,19 +275,24 @@ def load_crds(path: Path, *, strict: bool = True) -> dict[KindKey, JsonSchema]:
         signature = None
     cached = _loaded.get((signature, strict)) if signature is not None else None
     if cached is not None:  # every tree of one run (environments too) reads the same --crd
-        return dict(cached)
-    schemas = _load_files(files, strict)
+        return cached
+    raw: dict[KindKey, Mapping[str, Any]] = {}
+    loaded = (_load_files(files, strict, raw), raw)
     if signature is not None:
         if len(_loaded) >= 16:  # the --crd paths of one run, not every file a test writes
             _loaded.clear()
-        _loaded[(signature, strict)] = schemas
-    return dict(schemas)
+        _loaded[(signature, strict)] = loaded
+    return loaded
 
 
-_loaded: dict[tuple[object, bool], dict[KindKey, JsonSchema]] = {}
+_loaded: dict[
+    tuple[object, bool], tuple[dict[KindKey, JsonSchema], dict[KindKey, Mapping[str, Any]]]
+] = {}
 
 
-def _load_files(files: list[Path], strict: bool) -> dict[KindKey, JsonSchema]:
+def _load_files(
+    files: list[Path], strict: bool, raw: dict[KindKey, Mapping[str, Any]]
+) -> dict[KindKey, JsonSchema]:
     schemas: dict[KindKey, JsonSchema] = {}
     for file in files:
         for index, doc in enumerate(_read_documents(file)):
@@ -284,7 +303,7 @@ def _load_files(files: list[Path], strict: bool) -> dict[KindKey, JsonSchema]:
                     [Problem(Location(str(file)), f"document {index + 1} is not a mapping")]
                 )
             if _is_crd(doc):
-                schemas.update(_crd_version_schemas(doc, file, strict=strict))
+                schemas.update(_crd_version_schemas(doc, file, strict=strict, raw=raw))
     return schemas
 
 
@@ -343,7 +362,11 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 
 def _crd_version_schemas(
-    crd: Mapping[str, Any], file: Path, *, strict: bool
+    crd: Mapping[str, Any],
+    file: Path,
+    *,
+    strict: bool,
+    raw: dict[KindKey, Mapping[str, Any]] | None = None,
 ) -> dict[KindKey, JsonSchema]:
     spec = _mapping(crd.get("spec"))
     group = spec.get("group")
@@ -404,6 +427,8 @@ def _crd_version_schemas(
             )
         key = (f"{group}/{version['name']}", kind)
         out[key] = crd_to_jsonschema(schema, strict=crd_strict)
+        if raw is not None:
+            raw[key] = schema
     return out
 
 

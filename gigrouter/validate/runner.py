@@ -36,6 +36,7 @@ CORE_RULES = {
 def _modules() -> list[Any]:
     from gigrouter.validate.rules import (
         alb,
+        apiserver,
         argocd,
         hosts,
         integrity,
@@ -44,7 +45,7 @@ def _modules() -> list[Any]:
         security,
     )
 
-    return [schema, integrity, argocd, alb, hosts, ownership, security]
+    return [schema, apiserver, integrity, argocd, alb, hosts, ownership, security]
 
 
 def all_rules() -> dict[str, str]:
