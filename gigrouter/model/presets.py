@@ -59,6 +59,19 @@ class Backend(Workload):
     migration: MigrationJob
     redis: Workload
 
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        out: list[tuple[str, str, tuple[str | int, ...]]] = []
+        if self.create_service_account and self.service_account:
+            out.append(("ServiceAccount", self.service_account, ("service_account",)))
+        out.append(("ConfigMap", self.config_map.name, ("config_map", "name")))
+        store = self.secret_store
+        out.append((store.kind, store.name, ("secret_store", "name")))
+        out.append(("ExternalSecret", self.external_secret.name, ("external_secret", "name")))
+        out.append(("Job", self.migration.name, ("migration", "name")))
+        out += super().objects()
+        out += [(k, n, ("redis", *p)) for k, n, p in self.redis.objects()]
+        return out
+
     @model_validator(mode="after")
     def _service_account(self) -> Backend:
         if self.service_account is None:
@@ -73,6 +86,12 @@ class Backend(Workload):
 class Memcached(Workload):
     network_policy: NetworkPolicySpec | None = None
 
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        out = super().objects()
+        if self.network_policy is not None:
+            out.append(("NetworkPolicy", self.network_policy.name, ("network_policy", "name")))
+        return out
+
 
 class FluentBit(Container):
     name: DnsLabel = "fluent-bit"
@@ -86,6 +105,15 @@ class Logging(Strict):
     kibana: Workload
     fluent_bit: FluentBit
     ingress: ServiceIngressSpec
+
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        out = [(k, n, ("elasticsearch", *p)) for k, n, p in self.elasticsearch.objects()]
+        out += [(k, n, ("kibana", *p)) for k, n, p in self.kibana.objects()]
+        fb: tuple[str | int, ...] = ("fluent_bit", "name")
+        out.append(("DaemonSet", self.fluent_bit.name, fb))
+        out.append(("ConfigMap", f"{self.fluent_bit.name}-config", fb))
+        out.append(("Ingress", self.ingress.name, ("ingress", "name")))
+        return out
 
 
 class PrometheusSettings(Strict):
@@ -121,6 +149,10 @@ class Observability(Strict):
         check_plain_data(value)
         return value
 
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        """None: the chart renders its objects from the values file."""
+        return []
+
 
 class WebService(Workload):
     """A web service of the `services` component: Deployment, Service and Ingress, with its
@@ -144,6 +176,20 @@ class Services(Strict):
         default=None, description="The ServiceAccount the SecretStore authenticates as"
     )
     items: Annotated[list[WebService], Field(min_length=1)]
+
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        out: list[tuple[str, str, tuple[str | int, ...]]] = []
+        if self.secret_store is not None:
+            store = self.secret_store
+            out.append((store.kind, store.name, ("secret_store", "name")))
+        for i, item in enumerate(self.items):
+            path: tuple[str | int, ...] = ("items", i)
+            out += [(k, n, (*path, *p)) for k, n, p in item.objects()]
+            if item.config:
+                out.append(("ConfigMap", f"{item.name}-config", (*path, "name")))
+            if item.secrets:
+                out.append(("ExternalSecret", f"{item.name}-secrets", (*path, "name")))
+        return out
 
     @model_validator(mode="after")
     def _secrets_need_a_store(self) -> Services:
@@ -171,49 +217,8 @@ class Components(Strict):
     def objects(self, component: str) -> list[tuple[str, str, tuple[str | int, ...]]]:
         """The named objects ``component``'s manifests hold, as (kind, name, key path of the
         name), so that names meeting in one namespace are found before anything renders."""
-        out: list[tuple[str, str, tuple[str | int, ...]]] = []
+        preset = getattr(self, component)
+        if preset is None:
+            return []
         at: tuple[str | int, ...] = ("components", component)
-
-        def workload(w: Workload, path: tuple[str | int, ...]) -> None:
-            out.append(("Deployment", w.name, (*path, "name")))
-            out.append(("Service", w.service.name, (*path, "service", "name")))
-            if w.ingress is not None:
-                out.append(("Ingress", w.ingress.name, (*path, "ingress", "name")))
-
-        b, lg, s = self.backend, self.logging, self.services
-        if component == "backend" and b is not None:
-            if b.create_service_account and b.service_account:
-                out.append(("ServiceAccount", b.service_account, (*at, "service_account")))
-            out.append(("ConfigMap", b.config_map.name, (*at, "config_map", "name")))
-            out.append((b.secret_store.kind, b.secret_store.name, (*at, "secret_store", "name")))
-            out.append(("ExternalSecret", b.external_secret.name, (*at, "external_secret", "name")))
-            out.append(("Job", b.migration.name, (*at, "migration", "name")))
-            workload(b, at)
-            workload(b.redis, (*at, "redis"))
-        elif component in ("frontend", "memcached"):
-            w = self.frontend if component == "frontend" else self.memcached
-            if w is not None:
-                workload(w, at)
-            policy_of = self.memcached if component == "memcached" else None
-            if policy_of is not None and policy_of.network_policy is not None:
-                policy = policy_of.network_policy
-                out.append(("NetworkPolicy", policy.name, (*at, "network_policy", "name")))
-        elif component == "logging" and lg is not None:
-            workload(lg.elasticsearch, (*at, "elasticsearch"))
-            workload(lg.kibana, (*at, "kibana"))
-            fb = (*at, "fluent_bit", "name")
-            out.append(("DaemonSet", lg.fluent_bit.name, fb))
-            out.append(("ConfigMap", f"{lg.fluent_bit.name}-config", fb))
-            out.append(("Ingress", lg.ingress.name, (*at, "ingress", "name")))
-        elif component == "services" and s is not None:
-            if s.secret_store is not None:
-                store = s.secret_store
-                out.append((store.kind, store.name, (*at, "secret_store", "name")))
-            for i, item in enumerate(s.items):
-                path = (*at, "items", i)
-                workload(item, path)
-                if item.config:
-                    out.append(("ConfigMap", f"{item.name}-config", (*path, "name")))
-                if item.secrets:
-                    out.append(("ExternalSecret", f"{item.name}-secrets", (*path, "name")))
-        return out
+        return [(kind, name, (*at, *path)) for kind, name, path in preset.objects()]

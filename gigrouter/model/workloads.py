@@ -226,6 +226,16 @@ class Workload(Container):
                 )
         return self
 
+    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
+        """The named objects this workload renders: (kind, name, key path below it)."""
+        out: list[tuple[str, str, tuple[str | int, ...]]] = [
+            ("Deployment", self.name, ("name",)),
+            ("Service", self.service.name, ("service", "name")),
+        ]
+        if self.ingress is not None:
+            out.append(("Ingress", self.ingress.name, ("ingress", "name")))
+        return out
+
 
 class ConfigMapSpec(Strict):
     name: DnsSubdomain
