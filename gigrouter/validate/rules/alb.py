@@ -838,9 +838,15 @@ def _check_routes(group: Group) -> Iterator[Finding]:
     redirect = any(parse_int(m.alb("ssl-redirect") or "") is not None for m in group.members)
     ports = [_serving_ports(m, redirect) for m in group.members]
     entries = [(i, route) for i, member in enumerate(group.members) for route in member.routes]
-    # alb-duplicate-route: same host and same path patterns on a shared listener.
-    for (i, a), (j, b) in combinations(entries, 2):
-        if a.host != b.host or a.patterns != b.patterns or not ports[i] & ports[j]:
+    # alb-duplicate-route: same host and same path patterns on a shared listener. Only routes
+    # with equal host and patterns can clash: pairs are formed within those buckets (linear in
+    # the routes, not quadratic), in the order of every pair of ``entries``.
+    buckets: dict[tuple[str, frozenset[str]], list[int]] = {}
+    for position, (_, route) in enumerate(entries):
+        buckets.setdefault((route.host, route.patterns), []).append(position)
+    clashes = sorted(pair for bucket in buckets.values() for pair in combinations(bucket, 2))
+    for (i, a), (j, b) in ((entries[x], entries[y]) for x, y in clashes):
+        if not ports[i] & ports[j]:
             continue
         first, later = group.members[i], group.members[j]
         if i == j:
@@ -858,18 +864,28 @@ def _check_routes(group: Group) -> Iterator[Finding]:
             "give them different hosts or paths",
         )
     # alb-shadowed-path / alb-order-implicit: a catch-all evaluated before a narrower path.
+    # Candidates come from an index of the narrower routes by host: a catch-all meets only the
+    # routes its host covers (all for no host, a suffix for a wildcard), in ``entries`` order.
+    narrow_at: dict[str, list[int]] = {}
+    for position, (_, route) in enumerate(entries):
+        if not route.catch_all:
+            narrow_at.setdefault(route.host, []).append(position)
     pairs: dict[tuple[int, int], list[str]] = {}
-    for (i, wide), (j, narrow) in ((x, y) for x in entries for y in entries if x[0] != y[0]):
-        if not wide.catch_all or narrow.catch_all or not host_covers(wide.host, narrow.host):
-            continue
-        if not ports[i] & ports[j]:
-            continue
-        if group.members[i].order > group.members[j].order:
-            continue  # the narrower path is evaluated first: fine
-        shown = f"{narrow.show()} (behind {wide.show()})"
-        pairs.setdefault((i, j), [])
-        if shown not in pairs[(i, j)]:
-            pairs[(i, j)].append(shown)
+    for i, wide in (entry for entry in entries if entry[1].catch_all):
+        if wide.host and not wide.host.startswith("*"):
+            candidates = narrow_at.get(wide.host, [])
+        else:
+            hosts = [h for h in narrow_at if host_covers(wide.host, h)]
+            candidates = sorted(p for h in hosts for p in narrow_at[h])
+        for j, narrow in (entries[p] for p in candidates):
+            if i == j or not ports[i] & ports[j]:
+                continue
+            if group.members[i].order > group.members[j].order:
+                continue  # the narrower path is evaluated first: fine
+            shown = f"{narrow.show()} (behind {wide.show()})"
+            pairs.setdefault((i, j), [])
+            if shown not in pairs[(i, j)]:
+                pairs[(i, j)].append(shown)
     for (i, j), hidden in sorted(pairs.items()):
         wide_m, narrow_m = group.members[i], group.members[j]
         paths = "; ".join(hidden)
