@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -353,8 +354,9 @@ class Application(Strict):
         if files and self.path is None:
             raise ValueError("an application of files needs `path`, the directory it reads")
         names = [w.name for w in self.workloads]
+        times = Counter(names)
         for name in names:
-            if names.count(name) > 1:
+            if times[name] > 1:
                 raise ValueError(f"workload {name!r} is given twice (one file per workload)")
         if self.helm is not None and self.helm.values_in_repo and self.path is None:
             raise ValueError("`helm.values_in_repo` needs `path`, the directory of values.yaml")

@@ -9,6 +9,7 @@ one entry per kind, read by the layout and the docs alike.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -124,8 +125,9 @@ class ContainerSpec(Container):
     def _unique_ports(self) -> ContainerSpec:
         _unique([p for p in self.ports if p.name], "name", "port name")
         keys = [(p.container_port, p.protocol) for p in self.ports]
+        times = Counter(keys)
         for key in keys:
-            if keys.count(key) > 1:
+            if times[key] > 1:
                 raise ValueError(f"containerPort {key[0]}/{key[1]} is given twice")
         _unique(self.volume_mounts, "mount_path", "mount_path")
         probes = (self.readiness_probe, self.liveness_probe, self.startup_probe)
@@ -247,8 +249,9 @@ class WorkloadService(Strict):
             raise ValueError("a Service with several ports names every one")
         _unique([p for p in self.ports if p.name], "name", "port name")
         keys = [(p.port, p.protocol) for p in self.ports]
+        times = Counter(keys)
         for key in keys:
-            if keys.count(key) > 1:
+            if times[key] > 1:
                 raise ValueError(f"port {key[0]}/{key[1]} is given twice")
         if self.type == "ClusterIP" and any(p.node_port is not None for p in self.ports):
             raise ValueError("node_port belongs to NodePort and LoadBalancer Services")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from pydantic import (
@@ -194,7 +195,7 @@ class Services(Strict):
     @model_validator(mode="after")
     def _secrets_need_a_store(self) -> Services:
         names = [s.name for s in self.items]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(n for n, times in Counter(names).items() if times > 1)
         if dupes:
             raise ValueError(f"service {dupes[0]!r} is defined twice")
         if any(s.secrets for s in self.items) and self.secret_store is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -126,7 +127,7 @@ class Container(Strict):
     @classmethod
     def _unique_env(cls, value: list[EnvVar]) -> list[EnvVar]:
         names = [e.name for e in value]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(n for n, times in Counter(names).items() if times > 1)
         if dupes:
             raise ValueError(f"env var {dupes[0]!r} is set twice")
         return value
@@ -189,8 +190,9 @@ class IngressSpec(Strict):
         if not value:
             raise ValueError("an ingress needs at least one route")
         seen = [(r.host, r.path) for r in value]
+        times = Counter(seen)
         for pair in seen:
-            if seen.count(pair) > 1:
+            if times[pair] > 1:
                 raise ValueError(f"host {pair[0]} path {pair[1]} is routed twice")
         return value
 
