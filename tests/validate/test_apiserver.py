@@ -118,7 +118,7 @@ def test_service_ports_port_with_protocol_and_names(tmp_path: Path) -> None:
     ]
     found = findings(tmp_path, service(ports))
     assert sorted(messages(found, "list-key-duplicate")) == [
-        "spec.ports[1]: duplicate entry for key [port=80, protocol=\"TCP\"] (also spec.ports[0]);"
+        'spec.ports[1]: duplicate entry for key [port=80, protocol="TCP"] (also spec.ports[0]);'
         " the API server keys this list by port, protocol",
         "spec.ports[2].name: duplicate port name 'http' (also spec.ports[0])",
     ]
