@@ -11,6 +11,8 @@ from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.safeyaml import cut
 from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
+from gigrouter.validate.lines import locate
+from gigrouter.validate.settings import Settings, excluder, read_settings
 from gigrouter.validate.tree import (
     MemoryFiles,
     Tree,
@@ -41,19 +43,106 @@ def _modules() -> list[Any]:
         hosts,
         integrity,
         ownership,
+        references,
         schema,
         security,
     )
 
-    return [schema, apiserver, integrity, argocd, alb, hosts, ownership, security]
+    return [schema, apiserver, integrity, references, argocd, alb, hosts, ownership, security]
 
 
 def all_rules() -> dict[str, str]:
     """Every rule id with its description, for reports and documentation."""
+    from gigrouter.validate import settings
+
     rules = dict(CORE_RULES)
+    rules.update(settings.RULES)
     for module in _modules():
         rules.update(module.RULES)
     return dict(sorted(rules.items()))
+
+
+# The severity each rule reports at unless options or the repository's settings change it
+# (a module may export SEVERITY for its own rules). "warning" rules are errors with --strict;
+# reference rules marked "error" are at the --unresolved level when the target is missing.
+DEFAULT_SEVERITY = {
+    "alb-annotations-ignored": "warning",
+    "alb-duplicate-route": "error",
+    "alb-exclusive-conflict": "error",
+    "alb-https-listener-missing": "error",
+    "alb-invalid-annotation": "error",
+    "alb-order-implicit": "warning",
+    "alb-scheme-default": "info",
+    "alb-shadowed-path": "error",
+    "api-removed": "error",
+    "app-wave-unwaited": "warning",
+    "applicationset-unordered": "warning",
+    "apply-order": "error",
+    "argocd-app-namespace": "error",
+    "argocd-app-path": "error",
+    "argocd-unpinned": "warning",
+    "configmap-ref": "error",
+    "crd-order": "error",
+    "custom-schema": "error",
+    "document-incomplete": "error",
+    "document-too-large": "error",
+    "duplicate-resource": "error",
+    "hook-unknown": "error",
+    "host-outside-domain": "warning",
+    "hostpath-writable": "warning",
+    "image-tag": "warning",
+    "ingress-backend": "error",
+    "ingress-class-annotation-deprecated": "info",
+    "ingress-class-missing": "warning",
+    "ingress-tls-secret": "error",
+    "job-immutable": "warning",
+    "monitor-port": "error",
+    "monitor-selects-nothing": "warning",
+    "namespace-missing": "error",
+    "networkpolicy-namespace-label": "error",
+    "networkpolicy-namespace-unknown": "warning",
+    "networkpolicy-selects-nothing": "warning",
+    "object-owned-twice": "error",
+    "pdb-selects-nothing": "warning",
+    "priority-class-ref": "error",
+    "privileged": "warning",
+    "probe-port": "error",
+    "pull-secret-type": "error",
+    "pvc-ref": "error",
+    "rbac-role-ref": "error",
+    "rbac-subject-ref": "error",
+    "readiness-probe-missing": "warning",
+    "replace-with-ssa": "info",
+    "resources-missing": "warning",
+    "scale-target-ref": "error",
+    "schema": "error",
+    "secret-in-git": "error",
+    "secret-ref": "error",
+    "secret-store-ref": "error",
+    "selector-mismatch": "error",
+    "service-account-ref": "error",
+    "service-selects-nothing": "warning",
+    "service-target-port": "error",
+    "symlink-outside-tree": "error",
+    "sync-wave-format": "error",
+    "unknown-kind": "warning",
+    "value-invalid": "error",
+    "waiver-without-reason": "warning",
+    "wave-order": "error",
+    "yaml-invalid": "error",
+}
+
+
+def catalogue() -> list[tuple[str, str, str]]:
+    """(rule id, default severity, description) of every rule, sorted by id; a rule no table
+    gives a severity to says "varies"."""
+    from gigrouter.validate import settings
+
+    severities = dict(DEFAULT_SEVERITY)
+    severities.update(settings.SEVERITY)
+    for module in _modules():
+        severities.update(getattr(module, "SEVERITY", {}))
+    return [(rule, severities.get(rule, "varies"), text) for rule, text in all_rules().items()]
 
 
 def _externals(tree: Tree, options: Options) -> dict[tuple[str, str, str], External]:
@@ -175,31 +264,45 @@ def validate_path(path: Path, options: Options | None = None) -> Report:
         raise UsageError([Problem(Location(str(path)), "no such directory")])
     if not path.is_dir():
         raise UsageError([Problem(Location(str(path)), "is not a directory")])
-    trees = [load_tree(path)]
+    settings = read_settings(path)
+    options = settings.options(options or Options())
+    skip = excluder(options.exclude + settings.exclude)
+    trees = [load_tree(path, exclude=skip)]
     for name in environment_roots(path):
         prefix = f"environments/{name}/"
-        trees.append(load_tree(path / "environments" / name, prefix=prefix, bound=path))
-    return _report(trees, options or Options())
+        trees.append(
+            load_tree(path / "environments" / name, prefix=prefix, bound=path, exclude=skip)
+        )
+    return _report(trees, options, settings)
 
 
-def validate_memory(files: MemoryFiles, options: Options | None = None) -> Report:
+def validate_memory(
+    files: MemoryFiles, options: Options | None = None, settings: Settings | None = None
+) -> Report:
     """Validate a tree held in memory, as ``validate_path`` would once it is written."""
-    trees = [load_tree(Path("."), memory=files)]
+    settings = settings or Settings()
+    options = settings.options(options or Options())
+    skip = excluder(options.exclude + settings.exclude)
+    trees = [load_tree(Path("."), memory=files, exclude=skip)]
     names = files.environments()
     for name in names:
         prefix = f"environments/{name}/"
-        trees.append(load_tree(Path("."), prefix=prefix, memory=files.below(prefix)))
-    return _report(trees, options or Options())
+        trees.append(
+            load_tree(Path("."), prefix=prefix, memory=files.below(prefix), exclude=skip)
+        )
+    return _report(trees, options, settings)
 
 
-def _report(trees: list[Tree], options: Options) -> Report:
+def _report(trees: list[Tree], options: Options, settings: Settings | None = None) -> Report:
     report = Report()
+    found: list[Finding] = []
     for tree in trees:
-        for finding in check_tree(tree, options, trees):
-            report.findings.append(
+        for finding in locate(check_tree(tree, options, trees), tree.text):
+            found.append(
                 replace(finding, file=tree.prefix + finding.file, message=cut(finding.message))
             )
         report.files += len(tree.files)
         report.resources += len(tree.documents)
+    report.findings = settings.apply(found) if settings is not None else found
     report.findings = report.sorted()
     return report

@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -327,9 +327,11 @@ def load_tree(
     skip_environments: bool = True,
     memory: MemoryFiles | None = None,
     bound: Path | None = None,
+    exclude: Callable[[str], bool] | None = None,
 ) -> Tree:
     """Read every manifest under ``root`` (or in ``memory``); environments/<name>/ trees are left
-    to their own load.
+    to their own load. A file whose tree path (``prefix`` included) ``exclude`` accepts is not
+    read at all, and nothing is reported about it.
 
     On disk nothing outside ``bound`` (default ``root``) is read: a symlink whose target leaves
     it, dangles or loops is a finding naming the link, never followed; a link that stays inside
@@ -364,6 +366,8 @@ def load_tree(
             continue
         if any(part.startswith(".") for part in parts):
             continue
+        if exclude is not None and exclude(prefix + rel):
+            continue
         tree.files.append(rel)
         if rel == METADATA_FILE or not rel.endswith(MANIFEST_SUFFIXES):
             continue
@@ -393,7 +397,10 @@ def load_tree(
     # Values files are Helm input, not manifests (but they must still be valid YAML).
     tree.documents = [d for d in tree.documents if d.file not in tree.values_files]
     tree.findings = [
-        f for f in tree.findings if f.file not in tree.values_files or f.rule in _FILE_RULES
+        f
+        for f in tree.findings
+        if (f.file not in tree.values_files or f.rule in _FILE_RULES)
+        and not (exclude is not None and f.file and exclude(prefix + f.file))
     ]
     _assign_apps(tree)
     for doc, message in outside:

@@ -15,6 +15,7 @@ from typing import Any
 
 from gigrouter.validate.context import Context, dig, pod_refs
 from gigrouter.validate.findings import Finding, Severity
+from gigrouter.validate.rules import references
 from gigrouter.validate.syncorder import (
     HOOK,
     HOOK_TYPES,
@@ -164,6 +165,18 @@ def _sources(app: AppInfo) -> list[dict[str, Any]]:
     return [source] if isinstance(source, dict) else []
 
 
+def _local(ctx: Context, repo: str | None, source: dict[str, Any]) -> bool:
+    """Whether ``source`` reads this tree's repository. Without the metadata's repoURL, the
+    tree's own repositories are those whose Git sources sync a directory of the tree; a source
+    of any other repository (another team's, an example repo) is not looked for here."""
+    if repo is not None:
+        return source.get("repoURL") == repo
+    url = source.get("repoURL")
+    if not isinstance(url, str):
+        return True
+    return references.normalise_repo(url) in references.own_repositories(ctx)
+
+
 def _tree_path(ctx: Context, repo_path: str) -> str | None:
     return relative_to_repo(repo_path, ctx.tree.repo_path)
 
@@ -190,7 +203,7 @@ def _applications(ctx: Context) -> Iterator[Finding]:
                 f" only watches Applications there; set metadata.namespace: {argocd_ns}",
             )
         sources = _sources(app)
-        local = [s for s in sources if repo is None or s.get("repoURL") == repo]
+        local = [s for s in sources if _local(ctx, repo, s)]
         for src in local:
             path = src.get("path")
             if isinstance(path, str) and not src.get("chart"):
@@ -228,7 +241,7 @@ def _applications(ctx: Context) -> Iterator[Finding]:
                         f" {ref.lstrip('$')}",
                     )
                     continue
-                if repo is not None and ref_source.get("repoURL") != repo:
+                if not _local(ctx, repo, ref_source):
                     continue
                 rel = _tree_path(ctx, rest)
                 if rel is None or rel not in files:
