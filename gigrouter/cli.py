@@ -484,16 +484,36 @@ def validate(
             " of the tree and validate what they produce.",
         ),
     ] = False,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Do not read tree paths matching GLOB (** crosses '/'; a directory takes"
+            " what is below it). Repeatable.",
+            metavar="GLOB",
+        ),
+    ] = None,
+    list_rules: Annotated[
+        bool,
+        typer.Option(
+            "--list-rules",
+            help="Print every rule (id, default severity, description) and exit; -o json too.",
+        ),
+    ] = False,
 ) -> None:
     """Check GitOps trees or manifests: schemas, references, Argo CD order, ALB groups, practice."""
     from dataclasses import replace
 
     from gigrouter.validate.findings import Severity
 
+    if list_rules:
+        typer.echo(_rule_list(output), nl=False)
+        return
     options = replace(
         _options(kubernetes_version, strict, crd or [], external or []),
         unresolved=Severity(unresolved.value) if unresolved is not None else None,
         render=render,
+        exclude=tuple(exclude or ()),
     )
     given = paths or [Path("out")]
     report = _validate_all(given, env, options)
@@ -507,14 +527,32 @@ def validate(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _rule_list(output: Format) -> str:
+    """The rule catalogue as text (aligned columns) or JSON."""
+    from gigrouter.validate.runner import catalogue
+
+    rows = catalogue()
+    if output is Format.json:
+        return _json([{"id": r, "severity": sev, "description": text} for r, sev, text in rows])
+    if output is not Format.text:
+        raise UsageError(
+            [Problem(Location("--output"), "--list-rules prints text or json only")]
+        )
+    width = max(len(r) for r, _, _ in rows)
+    return "".join(f"{r:<{width}}  {sev:<7}  {text}\n" for r, sev, text in rows)
+
+
 def _validate_all(paths: list[Path], env: str | None, options: Options) -> Report:
-    """One report over every PATH: directories as trees (with their environments), files and
-    standard input as the manifests they hold. With several, findings name the PATH too."""
+    """One report over every PATH: each directory a tree (with its environments, and its
+    .gigrouter.yaml); the files and standard input together one tree of the manifests they
+    hold (so they may refer to each other), with the .gigrouter.yaml of the working
+    directory. With several PATHs, findings of a directory name it too."""
     from dataclasses import replace
 
     from gigrouter.validate.findings import Report
     from gigrouter.validate.runner import validate_memory, validate_path
-    from gigrouter.validate.tree import MemoryFiles
+    from gigrouter.validate.settings import read_settings
+    from gigrouter.validate.tree import MANIFEST_SUFFIXES, MemoryFiles
 
     total = Report()
     seen: set[str] = set()
@@ -525,15 +563,14 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
             raise UsageError([Problem(Location(str(path)), f"{what} is given twice")])
         seen.add(key)
     several = len(paths) > 1
-    for path in paths:
+    texts: dict[str, str] = {}  # tree path -> text, for the files and standard input
+    shown: dict[str, str] = {}  # tree path -> the name the user gave
+    for i, path in enumerate(paths):
+        part: Report | None = None
         if str(path) == "-":
-            name = "stdin.yaml"
-            data = sys.stdin.buffer.read()
-            part = validate_memory(MemoryFiles({name: _text(data, "-")}), options)
-            prefix = "-:" if several else ""
-            part.findings = [
-                replace(f, file=f"{prefix}{f.file}" if prefix else "-") for f in part.findings
-            ]
+            name = "-.yaml"
+            texts[name] = _text(sys.stdin.buffer.read(), "-")
+            shown[name] = "-"
         elif path.is_symlink():
             raise UsageError(
                 [Problem(Location(str(path)), "is a symbolic link; give the path it points to")]
@@ -546,14 +583,24 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
         elif path.is_file():
             if env is not None:
                 raise UsageError([Problem(Location("--env"), "applies to directories, not files")])
-            name = path.name
-            part = validate_memory(
-                MemoryFiles({name: _text(path.read_bytes(), str(path))}), options
-            )
-            part.findings = [replace(f, file=str(path)) for f in part.findings]
+            name = path.as_posix()
+            inside = not path.is_absolute() and ".." not in path.parts
+            if not inside or any(p.startswith(".") for p in path.parts):
+                name = f"{i}/{path.name.lstrip('.') or 'file'}"
+            if not name.endswith(MANIFEST_SUFFIXES):
+                name += ".yaml"  # a file given by name is read whatever its suffix
+            texts[name] = _text(path.read_bytes(), str(path))
+            shown[name] = str(path)
         else:
             reason = "is not a regular file" if path.exists() else "no such file or directory"
             raise UsageError([Problem(Location(str(path)), reason)])
+        if part is not None:
+            total.findings.extend(part.findings)
+            total.files += part.files
+            total.resources += part.resources
+    if texts:
+        part = validate_memory(MemoryFiles(texts), options, read_settings(Path(".")))
+        part.findings = [replace(f, file=shown.get(f.file, f.file)) for f in part.findings]
         total.findings.extend(part.findings)
         total.files += part.files
         total.resources += part.resources

@@ -43,7 +43,8 @@ def test_seed_fixture_fails_with_every_format(tmp_path: Path) -> None:
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"namespace-missing"}
 
     github = invoke("validate", "seed", "--format", "github", cwd=SEED.parent).stdout
-    assert "::error file=seed/memcached/networkpolicy.yaml,line=1," in github
+    # the line of the field the finding is about (the namespaceSelector), not the document
+    assert "::error file=seed/memcached/networkpolicy.yaml,line=14," in github
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

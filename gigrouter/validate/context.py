@@ -58,6 +58,7 @@ class Options:
     strict: bool = False
     externals: tuple[External, ...] = ()
     crd_files: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # tree-path globs not read (--exclude, .gigrouter.yaml)
     # The severity of a reference nothing in the tree resolves (None: error in gigrouter's own
     # trees, warning in others, info in documentation snippets); see Context.unresolved.
     unresolved: Severity | None = None
@@ -305,8 +306,12 @@ class Context:
         severity: Severity,
         rule: str,
         message: str,
+        *,
+        path: str = "",
     ) -> Finding:
-        return Finding(severity, rule, message, doc.file, doc.line, doc.resource)
+        """A finding about ``doc``; ``path`` is the field it is about (``spec.ports[0]``), so
+        the report points at that field's line (else it is read from the message)."""
+        return Finding(severity, rule, message, doc.file, doc.line, doc.resource, path=path)
 
     def file_finding(
         self, file: str, line: int, severity: Severity, rule: str, message: str

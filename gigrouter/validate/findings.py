@@ -39,10 +39,28 @@ class Resource:
         }
 
 
+@dataclass(frozen=True, order=True)
+class Origin:
+    """The config key (and its file and line) that produced a field of a rendered tree."""
+
+    file: str
+    line: int
+    key: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where} {self.key}" if self.key else where
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "key": self.key}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem. ``file`` is relative to the validated tree (POSIX); ``line`` is 1-based,
-    0 when unknown."""
+    0 when unknown: the line of the field ``path`` (``spec.ports[0].targetPort``) when the
+    finding is about one, else of the document. ``origin``: for a tree gigrouter rendered, the
+    config key that produced the field."""
 
     severity: Severity
     rule: str
@@ -51,10 +69,13 @@ class Finding:
     line: int = 0
     resource: Resource | None = None
     waived_because: str | None = None
+    path: str = ""
+    origin: Origin | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The finding as reports write it (``--format json``, plan's warnings)."""
-        return {
+        """The finding as reports write it (``--format json``, plan's warnings); ``path`` and
+        ``config`` only when known."""
+        out: dict[str, Any] = {
             "severity": self.severity.value,
             "rule": self.rule,
             "message": self.message,
@@ -62,6 +83,11 @@ class Finding:
             "line": self.line,
             "resource": self.resource.as_dict() if self.resource is not None else None,
         }
+        if self.path:
+            out["path"] = self.path
+        if self.origin is not None:
+            out["config"] = self.origin.as_dict()
+        return out
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.severity.rank, self.rule, self.message)

@@ -7,9 +7,12 @@ environment), so the same report always gives the same bytes.
 Format decisions:
 
 ``to_json``
-    One object ``{"findings": [...], "summary": {...}}``; each finding has exactly the keys
+    One object ``{"findings": [...], "summary": {...}}``; each finding has the keys
     ``severity, rule, message, file, line, resource`` (``resource`` is ``null`` or an object
-    with ``apiVersion, kind, namespace, name``). A waived finding is an ``info`` whose message
+    with ``apiVersion, kind, namespace, name``), plus ``path`` (the field's path, when the
+    finding is about a field; ``line`` is then that field's) and ``config`` (``file, line,
+    key`` of the config key that produced the field, for a tree gigrouter rendered) when known.
+    A waived finding is an ``info`` whose message
     starts with ``waived (<reason>):``. Non-ASCII is written as ``\\uXXXX`` escapes, so the
     output is plain ASCII whatever the terminal's encoding.
 
@@ -43,7 +46,9 @@ Format decisions:
     ``region`` only when the line is known and a ``logicalLocations`` entry (``kind`` "object",
     ``fullyQualifiedName`` ``Kind/namespace/name``) when the finding names a resource. Waived
     findings carry ``suppressions: [{"kind": "inSource", "justification": reason}]`` (the waiver
-    is an annotation in the manifest itself). ``%SRCROOT%`` is the validated directory unless
+    is an annotation in the manifest itself). A finding with a config origin carries it in
+    ``relatedLocations`` (URI relative to the working directory, message ``set by KEY``).
+    ``%SRCROOT%`` is the validated directory unless
     ``path_prefix`` is given, in which case URIs are ``prefix/file`` (as for ``to_github``) and
     ``%SRCROOT%`` is the directory the prefix is relative to; ``srcroot_uri`` (an absolute URI)
     is written to ``originalUriBaseIds`` when known, otherwise only a description is.
@@ -52,7 +57,8 @@ Format decisions:
     Findings grouped by file: a header line with the file, then one line per finding
     ``  LINE  SEVERITY  RULE  RESOURCE  MESSAGE`` (columns aligned over the whole report, ``-``
     for an unknown line or no resource, continuation lines of a multi-line message indented to
-    the message column), a blank line between files, then a summary line such as
+    the message column, and under it ``from FILE:LINE KEY`` when the config key that produced
+    the field is known), a blank line between files, then a summary line such as
     ``3 errors, 1 warning, 2 infos in 30 files (40 resources)`` or, with no errors and no
     warnings, ``clean: no errors or warnings, 2 infos in 30 files (40 resources)``. ANSI colours
     only when ``color`` is true: the severity word red (error) or yellow (warning), info lines
@@ -70,7 +76,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from gigrouter.validate.findings import Finding, Report, Resource, Severity
+from gigrouter.validate.findings import Finding, Origin, Report, Resource, Severity
 
 __all__ = [
     "normalise_prefix",
@@ -333,6 +339,19 @@ def _sarif_location(finding: Finding, prefix: str) -> dict[str, Any] | None:
     return location or None
 
 
+def _sarif_origin(origin: Origin) -> dict[str, Any]:
+    """The config key that produced the field: a related location, its URI relative to the
+    directory the run was started in (where the config file was read)."""
+    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(origin.file)}}
+    if origin.line > 0:
+        physical["region"] = {"startLine": origin.line}
+    return {
+        "id": 1,
+        "physicalLocation": physical,
+        "message": {"text": f"set by {origin.key}" if origin.key else "set here"},
+    }
+
+
 def _rule_ids(findings: Iterable[Finding]) -> list[str]:
     return sorted({finding.rule for finding in findings})
 
@@ -366,6 +385,8 @@ def to_sarif(
         }
         location = _sarif_location(finding, prefix)
         result["locations"] = [location] if location is not None else []
+        if finding.origin is not None:
+            result["relatedLocations"] = [_sarif_origin(finding.origin)]
         if finding.waived_because is not None:
             result["suppressions"] = [{"kind": "inSource", "justification": finding.waived_because}]
         results.append(result)
@@ -463,6 +484,8 @@ def to_text(report: Report, color: bool) -> str:
         head = "  " + "  ".join(cells) + "  "
         indent = " " * len(head)
         message_lines = [_printable(part) for part in finding.message.splitlines() or [""]]
+        if finding.origin is not None:
+            message_lines.append(f"from {_printable(str(finding.origin))}")
         style = _SEVERITY_COLOR[finding.severity]
         if color and finding.severity is not Severity.INFO:
             # only the severity word is coloured; the rest stays in the terminal's colour

@@ -204,7 +204,7 @@ def test_an_update_rewrites_a_stale_golden_file_and_fails(tmp_path: Path) -> Non
             "rule": "schema",
             "severity": "error",
             "file": "cm.yaml",
-            "line": 1,
+            "line": 7,  # the field data.n, not the document
             "resource": "ConfigMap/default/a",
         }
     ]
