@@ -340,7 +340,19 @@ def _no_match(
     ctx: Context, doc: Document, selector: Selector, namespaces: list[str] | None, what: str
 ) -> Finding:
     where = "any namespace" if namespaces is None else f"namespace {', '.join(sorted(namespaces))}"
-    charts = _charts_hint(ctx, namespaces or [], what).replace("declare it", "waive this")
+    charts = sorted(
+        {
+            app.name
+            for app in ctx.tree.applications
+            if app.charts and (namespaces is None or app.namespace in namespaces)
+        }
+    )
+    hint = (
+        f"; if the {what}s come from the Helm chart of {', '.join(charts)}, waive this with the"
+        f" annotation ignore-check.gigrouter.io/monitor-selects-nothing and a reason"
+        if charts
+        else ""
+    )
     return ctx.finding(
         doc,
         Severity.WARNING,
@@ -348,7 +360,7 @@ def _no_match(
         f"spec.selector of {doc.kind} {doc.name} selects {selector}, but no {what} in {where}"
         f" has those labels, so Prometheus scrapes nothing: fix spec.selector, the labels, or"
         f" spec.namespaceSelector (without it only the {doc.kind}'s own namespace"
-        f" {doc.namespace or '(none)'} is watched){charts}",
+        f" {doc.namespace or '(none)'} is watched){hint}",
     )
 
 
