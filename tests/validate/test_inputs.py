@@ -394,3 +394,18 @@ def test_text_json_and_sarif_carry_the_config_location() -> None:
         "region": {"startLine": 42},
     }
     assert related["message"]["text"] == "set by components.backend.image"
+
+
+def test_the_home_lab_true_find_is_at_its_field_line() -> None:
+    """tests/realworld/homelab-apps-and-manifests: the Service's wrong targetPort is reported
+    at spec.ports[0] (line 41 of the file), not at the Service's first line."""
+    tree = REPO / "tests" / "realworld" / "homelab-apps-and-manifests" / "tree"
+    (finding,) = [f for f in validate_path(tree).findings if f.severity is Severity.ERROR]
+    assert (finding.rule, finding.file, finding.line, finding.path) == (
+        "service-target-port",
+        "manifests/media/jellyfin.yaml",
+        41,
+        "spec.ports[0]",
+    )
+    lines = (tree / finding.file).read_text().splitlines()
+    assert lines[40].strip() == "- name: http" and lines[41].strip() == "port: 80"
