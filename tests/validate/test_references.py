@@ -636,3 +636,25 @@ def test_a_path_of_another_repository_is_not_looked_for_in_a_foreign_tree(tmp_pa
     ctx = build_context(load_tree(tmp_path), Options())
     paths = [(f.rule, str(f.resource)) for f in argocd.check(ctx) if f.rule == "argocd-app-path"]
     assert paths == [("argocd-app-path", "Application/argocd/typo")]
+
+
+def test_a_tree_that_is_a_folder_of_its_repository_knows_its_own_repository(tmp_path: Path) -> None:
+    """The tree is the repo's ``k8s/`` folder: its Applications say ``k8s/apps/web``."""
+    write(tmp_path, {"apps/web/deploy.yaml": [workload()]})
+    own = application("web", git(OWN_REPO, "main", path="k8s/apps/web"))
+    assert check(tmp_path, own) == []
+
+
+def test_a_sealed_secret_names_its_secret_in_its_template(tmp_path: Path) -> None:
+    sealed = meta(
+        "SealedSecret",
+        "sealed-registry",
+        "bitnami.com/v1alpha1",
+        spec={
+            "encryptedData": {".dockerconfigjson": "AgB"},
+            "template": {"metadata": {"name": "registry"}, "type": "Opaque"},
+        },
+    )
+    found = check(tmp_path, sealed, workload(imagePullSecrets=[{"name": "registry"}]))
+    assert got(found) == [("pull-secret-type", ERROR, f"Deployment/{NS}/web")]
+    assert "spec.template.type" in found[0].message

@@ -165,16 +165,14 @@ def _sources(app: AppInfo) -> list[dict[str, Any]]:
     return [source] if isinstance(source, dict) else []
 
 
-def _local(ctx: Context, repo: str | None, source: dict[str, Any]) -> bool:
+def _local(repo: str | None, own: set[str], source: dict[str, Any]) -> bool:
     """Whether ``source`` reads this tree's repository. Without the metadata's repoURL, the
-    tree's own repositories are those whose Git sources sync a directory of the tree; a source
-    of any other repository (another team's, an example repo) is not looked for here."""
+    tree's own repositories (``own``) are those whose Git sources sync a directory of the tree;
+    a source of any other repository (another team's, an example repo) is not looked for here."""
     if repo is not None:
         return source.get("repoURL") == repo
     url = source.get("repoURL")
-    if not isinstance(url, str):
-        return True
-    return references.normalise_repo(url) in references.own_repositories(ctx)
+    return not isinstance(url, str) or references.normalise_repo(url) in own
 
 
 def _tree_path(ctx: Context, repo_path: str) -> str | None:
@@ -183,6 +181,7 @@ def _tree_path(ctx: Context, repo_path: str) -> str | None:
 
 def _applications(ctx: Context) -> Iterator[Finding]:
     repo = _repo_url(ctx)
+    own = references.own_repositories(ctx) if repo is None else set()
     files = set(ctx.tree.files)
     dirs = {f.rsplit("/", 1)[0] if "/" in f else "" for f in files}
     argocd_ns = _argocd_namespace(ctx)
@@ -203,7 +202,7 @@ def _applications(ctx: Context) -> Iterator[Finding]:
                 f" only watches Applications there; set metadata.namespace: {argocd_ns}",
             )
         sources = _sources(app)
-        local = [s for s in sources if _local(ctx, repo, s)]
+        local = [s for s in sources if _local(repo, own, s)]
         for src in local:
             path = src.get("path")
             if isinstance(path, str) and not src.get("chart"):
@@ -241,7 +240,7 @@ def _applications(ctx: Context) -> Iterator[Finding]:
                         f" {ref.lstrip('$')}",
                     )
                     continue
-                if not _local(ctx, repo, ref_source):
+                if not _local(repo, own, ref_source):
                     continue
                 rel = _tree_path(ctx, rest)
                 if rel is None or rel not in files:

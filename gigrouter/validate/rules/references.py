@@ -459,6 +459,7 @@ def _claim_made(ctx: Context, namespace: str, claim: str) -> bool:
 
 
 def _pod_specs(ctx: Context) -> Iterator[Finding]:
+    makers: SecretMakers | None = None
     for template in ctx.index.pod_templates:
         doc, ns, spec = template.owner, template.namespace, template.spec
         for k, volume in enumerate(as_list(spec.get("volumes"))):
@@ -491,35 +492,46 @@ def _pod_specs(ctx: Context) -> Iterator[Finding]:
         for k, pull in enumerate(as_list(spec.get("imagePullSecrets"))):
             name = as_str(as_dict(pull).get("name"))
             if name:
-                yield from _pull_secret_type(
-                    ctx, doc, ns, name, f"{template.path}.imagePullSecrets[{k}]"
-                )
+                if makers is None:
+                    makers = _secret_makers(ctx)
+                field = f"{template.path}.imagePullSecrets[{k}]"
+                yield from _pull_secret_type(ctx, makers, doc, ns, name, field)
 
 
-def _secret_types(ctx: Context, namespace: str, name: str) -> Iterator[tuple[Document, str]]:
-    """(maker, type) of each plain, sealed or external Secret of the tree named ``name``."""
-    for doc in ctx.index.by_key.get(("Secret", namespace, name), []):
+SecretMakers = dict[tuple[str, str], list[tuple[Document, str]]]
+
+
+def _secret_makers(ctx: Context) -> SecretMakers:
+    """(namespace, name) -> (maker, Secret type) of each plain, sealed or external Secret."""
+    out: SecretMakers = {}
+    for doc in ctx.index.of_kind("Secret"):
         if doc.group == CORE:
-            yield doc, as_str(doc.data.get("type")) or "Opaque"
-    for doc in ctx.index.by_key.get(("SealedSecret", namespace, name), []):
+            out.setdefault((doc.namespace, doc.name), []).append(
+                (doc, as_str(doc.data.get("type")) or "Opaque")
+            )
+    for doc in ctx.index.of_kind("SealedSecret"):
         if doc.group == "bitnami.com":
-            yield doc, as_str(dig(doc.spec, "template", "type")) or "Opaque"
+            name = as_str(dig(doc.spec, "template", "metadata", "name")) or doc.name
+            out.setdefault((doc.namespace, name), []).append(
+                (doc, as_str(dig(doc.spec, "template", "type")) or "Opaque")
+            )
     for doc in ctx.index.of_kind("ExternalSecret"):
         target = as_dict(doc.spec.get("target"))
-        if (
-            doc.group != "external-secrets.io"
-            or doc.namespace != namespace
-            or (as_str(target.get("name")) or doc.name) != name
-            or (as_str(target.get("creationPolicy")) or "Owner") not in ("Owner", "Orphan")
-        ):
+        if doc.group != "external-secrets.io" or (
+            as_str(target.get("creationPolicy")) or "Owner"
+        ) not in ("Owner", "Orphan"):
             continue
-        yield doc, as_str(dig(target, "template", "type")) or "Opaque"
+        name = as_str(target.get("name")) or doc.name
+        out.setdefault((doc.namespace, name), []).append(
+            (doc, as_str(dig(target, "template", "type")) or "Opaque")
+        )
+    return out
 
 
 def _pull_secret_type(
-    ctx: Context, doc: Document, namespace: str, name: str, field: str
+    ctx: Context, makers: SecretMakers, doc: Document, namespace: str, name: str, field: str
 ) -> Iterator[Finding]:
-    for secret, found in _secret_types(ctx, namespace, name):
+    for secret, found in makers.get((namespace, name), []):
         if found in PULL_SECRET_TYPES:
             continue
         where = "spec.target.template.type" if secret.kind == "ExternalSecret" else "type"
@@ -539,6 +551,7 @@ def _pull_secret_type(
 
 def _service_account_pull_secrets(ctx: Context) -> Iterator[Finding]:
     sources: Sources | None = None
+    makers: SecretMakers | None = None
     for doc in ctx.index.of_kind("ServiceAccount"):
         if doc.group != CORE:
             continue
@@ -550,7 +563,9 @@ def _service_account_pull_secrets(ctx: Context) -> Iterator[Finding]:
             if sources is None:
                 sources = Sources(ctx)
             if any(p.creates for p in sources.providers("Secret", doc.namespace, name)):
-                yield from _pull_secret_type(ctx, doc, doc.namespace, name, field)
+                if makers is None:
+                    makers = _secret_makers(ctx)
+                yield from _pull_secret_type(ctx, makers, doc, doc.namespace, name, field)
                 continue
             yield ctx.unresolved(
                 doc,
@@ -787,9 +802,17 @@ def own_repositories(ctx: Context) -> set[str]:
     for _doc, _field, sources in _pullers(ctx):
         for src in sources:
             path, url = as_str(src.get("path")).strip("/"), as_str(src.get("repoURL"))
-            if url and not src.get("chart") and (path in dirs or path in ("", ".")):
+            if url and not src.get("chart") and _in_tree(path, dirs):
                 own.add(normalise_repo(url))
     return own
+
+
+def _in_tree(path: str, dirs: set[str]) -> bool:
+    """Whether a source path (from the repository root) is a directory of the tree, the tree
+    being the repository or a folder of it (``k8s/apps`` is the tree's ``apps``)."""
+    if path in dirs or path in ("", "."):
+        return True
+    return any(d and path.endswith("/" + d) for d in dirs)
 
 
 def _example_version(revision: str) -> str:
