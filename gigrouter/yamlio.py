@@ -37,11 +37,19 @@ def _printable(ch: str) -> bool:
     )
 
 
+# ``_printable`` as character classes, for whole strings at once (the per-character test is
+# the definition; these are the speed): printable, printable or a line break, and printable
+# but neither '"' nor '\\' (written inside double quotes as they are).
+_PRINTABLE_ABOVE_ASCII = r"\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+_PRINTABLE_OR_BREAK = re.compile(r"[\n\x20-\x7e" + _PRINTABLE_ABOVE_ASCII + "]*")
+_QUOTABLE_AS_IS = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e" + _PRINTABLE_ABOVE_ASCII + "]*")
+
+
 def string_style(value: str) -> str:
     """How a string is written: '' plain, "'" single-quoted, '|' literal block, '"' escaped."""
     if _PLAIN.fullmatch(value) and value.lower() not in _RESERVED:
         return ""
-    if any(not (ch == "\n" or _printable(ch)) for ch in value):
+    if not _PRINTABLE_OR_BREAK.fullmatch(value):
         return '"'
     if "\n" in value:
         return "|" if _block_safe(value) else '"'
@@ -100,6 +108,8 @@ def _double_quoted(value: str) -> str:
     """A double-quoted scalar: every character a YAML 1.1 or 1.2 reader could take as a line
     break or that is not printable is escaped; lone surrogates (only Python strings have
     them; no YAML escape stands for one) are refused."""
+    if _QUOTABLE_AS_IS.fullmatch(value):
+        return '"' + value + '"'
     out = ['"']
     for ch in value:
         if _printable(ch) and ch not in '"\\':

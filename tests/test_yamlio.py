@@ -72,3 +72,13 @@ def test_output_is_what_libyaml_writes(value: Any) -> None:
 def test_policy_examples(value: Any, expected: str) -> None:
     assert yamlio.dump(value) == expected
     assert yamlio.load_all(expected) == [value]
+
+
+def test_the_whole_string_classes_agree_with_the_printable_set() -> None:
+    """The regexes that test whole strings at once say what ``_printable`` says of each
+    character (every BMP code point, and astral ones, which libyaml escapes)."""
+    for code in [*range(0x10000), 0x10000, 0x1F600, 0x10FFFF]:
+        ch = chr(code)
+        printable = yamlio._printable(ch)
+        assert bool(yamlio._PRINTABLE_OR_BREAK.fullmatch(ch)) == (printable or ch == "\n"), code
+        assert bool(yamlio._QUOTABLE_AS_IS.fullmatch(ch)) == (printable and ch not in '"\\'), code
