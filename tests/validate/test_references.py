@@ -18,7 +18,7 @@ from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Finding, Severity
 from gigrouter.validate.rules import argocd, references
 from gigrouter.validate.rules.references import normalise_repo
-from gigrouter.validate.runner import build_context
+from gigrouter.validate.runner import build_context, validate_path
 from gigrouter.validate.tree import load_tree
 
 Doc = dict[str, Any]
@@ -658,3 +658,11 @@ def test_a_sealed_secret_names_its_secret_in_its_template(tmp_path: Path) -> Non
     found = check(tmp_path, sealed, workload(imagePullSecrets=[{"name": "registry"}]))
     assert got(found) == [("pull-secret-type", ERROR, f"Deployment/{NS}/web")]
     assert "spec.template.type" in found[0].message
+
+
+def test_an_unpinned_source_is_reported_at_its_target_revision(tmp_path: Path) -> None:
+    check(tmp_path, application("guestbook", git(EXAMPLES, "HEAD")))
+    report = validate_path(tmp_path)
+    (found,) = [f for f in report.findings if f.rule == "argocd-unpinned"]
+    lines = (tmp_path / "manifests.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[found.line - 1].strip() == "targetRevision: HEAD"
