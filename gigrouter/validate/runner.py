@@ -13,6 +13,7 @@ from gigrouter.validate.context import Context, External, Index, Options, as_lis
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.lines import locate
 from gigrouter.validate.settings import Settings, excluder, read_settings
+from gigrouter.validate.shapes import RULES as SHAPE_RULES
 from gigrouter.validate.tree import (
     MemoryFiles,
     Tree,
@@ -56,6 +57,7 @@ def all_rules() -> dict[str, str]:
     from gigrouter.validate import settings
 
     rules = dict(CORE_RULES)
+    rules.update(SHAPE_RULES)
     rules.update(settings.RULES)
     for module in _modules():
         rules.update(module.RULES)
@@ -267,7 +269,7 @@ def validate_path(path: Path, options: Options | None = None) -> Report:
     settings = read_settings(path)
     options = settings.options(options or Options())
     skip = excluder(options.exclude + settings.exclude)
-    trees = [load_tree(path, exclude=skip)]
+    trees = [load_tree(path, exclude=skip, render=options.render)]
     for name in environment_roots(path):
         prefix = f"environments/{name}/"
         trees.append(
@@ -294,6 +296,7 @@ def validate_memory(
 
 
 def _report(trees: list[Tree], options: Options, settings: Settings | None = None) -> Report:
+    trees = [each for tree in trees for each in (tree, *tree.variants)]
     report = Report()
     found: list[Finding] = []
     for tree in trees:

@@ -15,13 +15,16 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from gigrouter import safeyaml
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.validate.findings import Finding, Resource, Severity
+
+if TYPE_CHECKING:
+    from gigrouter.validate.shapes import Source
 
 METADATA_FILE = "gigrouter-metadata.yaml"
 ENVIRONMENTS_DIR = "environments"
@@ -327,6 +330,7 @@ def load_tree(
     skip_environments: bool = True,
     memory: MemoryFiles | None = None,
     bound: Path | None = None,
+    render: bool = False,
     exclude: Callable[[str], bool] | None = None,
 ) -> Tree:
     """Read every manifest under ``root`` (or in ``memory``); environments/<name>/ trees are left
@@ -347,6 +351,12 @@ def load_tree(
         skipped = environments if skip_environments else set()
         listing = _walk(tree, bound if bound is not None else root, skipped)
     tree.own = METADATA_FILE in listing
+    from gigrouter.validate import shapes
+
+    sources = shapes.find_sources(
+        (r for r in listing if _shape_candidate(r, environments if skip_environments else set())),
+        lambda rel: _text_of(tree, rel),
+    )
     meta_text = _text_of(tree, METADATA_FILE) if tree.own else None
     if meta_text is not None:
         try:
@@ -369,6 +379,8 @@ def load_tree(
         if exclude is not None and exclude(prefix + rel):
             continue
         tree.files.append(rel)
+        if sources and shapes.owner(rel, sources) is not None:
+            continue  # a chart's or kustomization's file: rendered (--render) or reported once
         if rel == METADATA_FILE or not rel.endswith(MANIFEST_SUFFIXES):
             continue
         if memory is not None:
@@ -403,6 +415,9 @@ def load_tree(
         and not (exclude is not None and f.file and exclude(prefix + f.file))
     ]
     _assign_apps(tree)
+    _shapes(tree, sources, render)
+    if not tree.own:
+        _examples(tree, sources)
     for doc, message in outside:
         tree.findings.append(
             Finding(Severity.ERROR, "argocd-app-path", message, doc.file, doc.line, doc.resource)
@@ -669,3 +684,156 @@ def _assign_apps(tree: Tree) -> None:
                 doc.app = app
                 break
         doc.namespace = namespace_in(doc, doc.app)
+
+
+# --- trees that are not one plain repository ------------------------------------------------
+
+
+def _shape_candidate(rel: str, environments: set[str]) -> bool:
+    """Whether ``rel`` is read by this tree's load and names a chart or kustomization."""
+    from gigrouter.validate import shapes
+
+    parts = PurePosixPath(rel).parts
+    if any(part.startswith(".") for part in parts):
+        return False
+    if len(parts) > 2 and parts[0] == ENVIRONMENTS_DIR and parts[1] in environments:
+        return False
+    return parts[-1] in (shapes.CHART_FILE, *shapes.KUSTOMIZATION_FILES)
+
+
+def _app_of(tree: Tree, folder: str) -> AppInfo | None:
+    """The Application that syncs directory ``folder`` (the deepest path wins)."""
+    paths = [(p, app) for app in tree.applications for p in app.paths]
+    for path, owner in sorted(paths, key=lambda item: -len(item[0])):
+        if _syncs(owner, path, folder):
+            return owner
+    return None
+
+
+def _shapes(tree: Tree, sources: list[Source], render: bool) -> None:
+    """Report each chart and kustomization once, or (``render``, on disk) validate what its
+    tool renders: into this tree, or as a tree of its own for a variant (an overlay)."""
+    from gigrouter.validate import shapes
+
+    if not sources:
+        return
+    users: dict[str, list[str]] = {}
+    for source in sources:
+        for used in source.uses:
+            users.setdefault(used, []).append(source.shown)
+    if not render or tree.memory is not None:
+        for source in sources:
+            if shapes.owner(source.file, sources) == source:  # a subchart renders with its parent
+                tree.findings.append(shapes.unrendered(source, users.get(source.folder, [])))
+        return
+    tops = shapes.roots(sources)
+    apart = shapes.variants(tops, sources)
+    for source in tops:
+        out = shapes.render(source, tree.root)
+        tree.findings.extend(out.findings)
+        target = tree
+        if source.folder in apart:
+            target = Tree(root=tree.root, prefix=tree.prefix, sources=tree.sources)
+            tree.variants.append(target)
+        app = _app_of(tree, source.folder)
+        for rel, line, data in out.documents:
+            first = len(target.documents)
+            _add_document(target, rel, line, data)
+            for doc in target.documents[first:]:
+                doc.app = app
+                doc.namespace = namespace_in(doc, app)
+
+
+_TEMPLATE_MARK = "{{"
+# Folder names that documentation and example collections use (compared per path segment).
+EXAMPLE_FOLDERS = frozenset(
+    {"doc", "docs", "documentation", "example", "examples", "sample", "samples", "snippets"}
+)
+
+
+def _no_object(tree: Tree, rel: str) -> bool:
+    """Whether every document of the file is a mapping without apiVersion and kind (read
+    again only for files that gave no object at all)."""
+    try:
+        docs = [d for d in safeyaml.load_all(tree.text(rel) or "") if d is not None]
+    except yaml.YAMLError:
+        return False
+    return bool(docs) and all(
+        isinstance(d, dict) and "apiVersion" not in d and "kind" not in d for d in docs
+    )
+
+
+def _synced(tree: Tree, rel: str) -> bool:
+    return _app_of(tree, rel.rpartition("/")[0]) is not None
+
+
+def _examples(tree: Tree, sources: list[Source]) -> None:
+    """Documentation and example folders of a hand-written tree (see the README's "On
+    repositories nobody here wrote"). Only files no Application syncs are looked at, since
+    what Argo CD syncs must be manifests:
+
+    - a YAML file that yields no object and only ``document-incomplete`` findings (no
+      apiVersion or kind: a tool's config, Helm values, a fragment), or that is not YAML and
+      holds ``{{`` (a template), is not a manifest: one info instead of its errors;
+    - a folder named as documentation is (``docs``, ``examples``, ``samples``, ``snippets``, at
+      any depth) where two files define one object holds alternative examples, not one
+      deployment: each of its files is validated as a tree of its own, where an unresolved
+      reference is info (an example names what the reader creates). Anywhere else two files
+      defining one object stay ``duplicate-resource``.
+    """
+    from gigrouter.validate import shapes
+
+    by_file: dict[str, list[Finding]] = {}
+    for finding in tree.findings:
+        by_file.setdefault(finding.file, []).append(finding)
+    with_objects = {doc.file for doc in tree.documents}
+    kept: list[Finding] = []
+    for file, found in by_file.items():
+        rules = {f.rule for f in found}
+        plain = file and file not in with_objects and not _synced(tree, file)
+        template = rules == {"yaml-invalid"} and _TEMPLATE_MARK in (tree.text(file) or "")
+        if plain and ((rules == {"document-incomplete"} and _no_object(tree, file)) or template):
+            what = "is a template ({{ }})" if template else "holds no apiVersion and kind"
+            kept.append(
+                Finding(
+                    Severity.INFO,
+                    "not-a-manifest",
+                    f"{file} {what}, so it is not a Kubernetes manifest and is not validated"
+                    " (no Application syncs it)",
+                    file,
+                )
+            )
+        else:
+            kept.extend(found)
+    tree.findings = kept
+    folders: dict[str, dict[tuple[str, str, str], set[str]]] = {}
+    for doc in tree.documents:
+        if sources and shapes.owner(doc.file, sources) is not None:
+            continue  # rendered: the chart or kustomization is one deployment
+        if doc.app is not None:
+            continue
+        key = (doc.kind, doc.namespace, doc.name)
+        folders.setdefault(doc.file.rpartition("/")[0], {}).setdefault(key, set()).add(doc.file)
+    for folder, objects in sorted(folders.items()):
+        files = sorted({f for held in objects.values() for f in held})
+        twice = sorted((key, held) for key, held in objects.items() if len(held) > 1)
+        if not twice or not EXAMPLE_FOLDERS & set(PurePosixPath(folder).parts):
+            continue
+        (kind, _, name), where = twice[0]
+        note = f"; {kind} {name} is defined in {' and '.join(sorted(where))}"
+        tree.findings.append(
+            Finding(
+                Severity.INFO,
+                "snippet-folder",
+                f"{folder}/ is a folder of examples that no Application syncs{note}: each of"
+                f" its {len(files)} files is validated alone",
+                files[0],
+            )
+        )
+        moved = set(files)
+        for file in files:
+            alone = Tree(root=tree.root, prefix=tree.prefix, sources=tree.sources, snippet=True)
+            alone.files = [file]
+            alone.documents = [d for d in tree.documents if d.file == file]
+            tree.variants.append(alone)
+        tree.documents = [d for d in tree.documents if d.file not in moved]

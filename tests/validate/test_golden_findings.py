@@ -31,7 +31,7 @@ SIDES = ("invalid", "fixed")
 RULES = sorted(all_rules())
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
 FIELDS = ("rule", "severity", "file", "line", "resource")
-OPTION_KEYS = frozenset({"kubernetes_version", "strict", "externals", "crd_files"})
+OPTION_KEYS = frozenset({"kubernetes_version", "strict", "externals", "crd_files", "render"})
 EXTERNAL_KEYS = frozenset({"kind", "namespace", "name", "keys", "ports"})
 
 
@@ -64,6 +64,7 @@ def case_options(case: Path, side: str) -> Options:
         strict=merged.get("strict", defaults.strict),
         externals=tuple(_external(e) for e in merged.get("externals", ())),
         crd_files=tuple(str(case / p) for p in merged.get("crd_files", ())),
+        render=merged.get("render", defaults.render),
     )
 
 
