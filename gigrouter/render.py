@@ -8,16 +8,20 @@ writes them as quoted YAML flow nodes; the rendered text is then parsed and dump
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import pickle
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import yaml
 
-from gigrouter import yamlio
+from gigrouter import __version__, cache, yamlio
 from gigrouter.errors import Location, Problem, TemplateError
 from gigrouter.layout import Output
 
@@ -33,19 +37,63 @@ def templates_dir() -> Path:
     raise TemplateError("gigrouter's templates are missing from the installation")
 
 
-@functools.lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+# How the templates are read; compiled code depends on it, so the cache key does too.
+_SYNTAX: dict[str, Any] = {
+    "autoescape": False,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+}
+
+
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in the user cache (``gigrouter.cache``), each entry named by a digest
+    of the template's source, name and file and of the versions of Jinja2, gigrouter and Python
+    and the syntax settings: a changed template or upgrade is a new entry, never a stale one.
+    An entry that cannot be read or written is compiled again, never an error."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(str(directory), "%s.jinja")
+        self.salt = cache.digest(
+            getattr(jinja2, "__version__", "?"), __version__, sys.version, repr(_SYNTAX)
+        )
+
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> jinja2.bccache.Bucket:
+        key = cache.digest(self.salt, name, filename or "", source)
+        bucket = jinja2.bccache.Bucket(environment, key, self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def make_environment(directory: Path) -> jinja2.Environment:
+    """The one Jinja environment over ``directory``, with the template cache when it is on."""
+    folder = cache.directory("templates")
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=jinja2.FileSystemLoader(str(directory)),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=TemplateCache(folder) if folder is not None else None,
+        **_SYNTAX,
     )
     env.filters["q"] = yamlio.flow
     return env
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return make_environment(templates_dir())
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,14 @@ STAGES: dict[str, int] = {
     "markdown": 0,
     "yamlio": 0,
     "safeyaml": 0,
+    "cache": 0,  # the user cache (compiled templates, help text): standard library only
     # the pipeline
     "model": 1,  # the typed platform: built by config, read by everything after
     "config": 2,  # YAML (with lines), overlays and copied files -> the model
     "layout": 3,
     "docs": 4,  # reads layout, never the reverse
     "render": 5,
+    "provenance": 5,  # after render: which config key made each rendered object and field
     "validate": 6,
     "ownership": 7,
     "write": 7,
