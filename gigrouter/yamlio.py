@@ -8,6 +8,7 @@ else is quoted, so ``"yes"``, ``"0755"``, ``"1e3"``, ``"null"`` and ``"12:30"`` 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -162,6 +163,12 @@ def _inline(value: Any) -> str:
 def _key(key: Any) -> str:
     if not isinstance(key, str):
         raise TypeError(f"mapping key {key!r} is not a string")
+    return _string_key(key)
+
+
+@functools.lru_cache(maxsize=8192)
+def _string_key(key: str) -> str:
+    """A mapping key as written (keys repeat in every document: each is styled once)."""
     return _double_quoted(key) if string_style(key) == "|" else _inline(key)
 
 
@@ -242,9 +249,54 @@ def dump_all(documents: list[Any], header: str = "") -> str:
     return body
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class Loader(_Loader):
+    """The safe loader, building plain mappings, sequences and strings directly: PyYAML's
+    constructor goes through a generator per collection and a lookup per node, half of the time
+    of reading template output. Anything else (other tags, merge keys, collections as keys) is
+    left to PyYAML's constructor, so the data is always what ``yaml.safe_load`` gives."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        data = self._build(node)
+        self.constructed_objects = {}
+        self.recursive_objects = {}
+        self.state_generators = []
+        self.deep_construct = False
+        return data
+
+    def _build(self, node: yaml.Node) -> Any:
+        kind = type(node)
+        if kind is yaml.ScalarNode and node.tag == _STR:
+            return node.value
+        if kind is yaml.ScalarNode:
+            return self.construct_object(node, deep=True)
+        if node in self.constructed_objects:  # an alias of a collection built before
+            return self.constructed_objects[node]
+        if kind is yaml.MappingNode and node.tag == _MAP:
+            pairs: list[tuple[yaml.Node, yaml.Node]] = node.value
+            if any(type(k) is not yaml.ScalarNode or k.tag == _MERGE for k, _ in pairs):
+                return self.construct_object(node, deep=True)
+            mapping: dict[Any, Any] = {}
+            self.constructed_objects[node] = mapping
+            for key, value in pairs:
+                mapping[self._build(key)] = self._build(value)
+            return mapping
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            items: list[Any] = []
+            self.constructed_objects[node] = items
+            items.extend(self._build(item) for item in node.value)
+            return items
+        return self.construct_object(node, deep=True)
+
+
 def load_all(text: str) -> list[Any]:
     """Parse a YAML stream with the fast safe loader; empty documents are dropped."""
-    return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+    return [doc for doc in yaml.load_all(text, Loader=Loader) if doc is not None]
 
 
 # --- the quoting filter -------------------------------------------------------------------

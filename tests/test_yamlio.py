@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
+from helpers import REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +84,66 @@ def test_the_whole_string_classes_agree_with_the_printable_set() -> None:
         printable = yamlio._printable(ch)
         assert bool(yamlio._PRINTABLE_OR_BREAK.fullmatch(ch)) == (printable or ch == "\n"), code
         assert bool(yamlio._QUOTABLE_AS_IS.fullmatch(ch)) == (printable and ch not in '"\\'), code
+
+
+_LOADER_CASES = [
+    "a: 1\nb: [1, 2.5, true, null, ~, 'x', \"y\"]\nc: {d: yes, e: 0755, f: 1e3}\n",
+    "base: &b {x: 1, y: [1, 2]}\nother: *b\nmerged:\n  <<: *b\n  y: 3\n",
+    "list: &l [1, 2]\nagain: *l\nnested: [*l, [*l]]\n",
+    "? [1, 2]\n: complex key\n",
+    "when: 2001-12-14t21:59:43.10-05:00\nday: 2002-12-14\n",
+    "set: !!set {a, b}\nomap: !!omap [{a: 1}, {b: 2}]\npairs: !!pairs [{a: 1}, {a: 2}]\n",
+    "bin: !!binary aGVsbG8=\nstr: !!str 123\nint: !!int '7'\nfloat: !!float '1'\n",
+    "dup: 1\ndup: 2\n",
+    "1: int key\n1.5: float key\ntrue: bool key\nnull: null key\n",
+    "--- a\n--- [1]\n---\n--- {k: v}\n",
+    "self: &s [1, *s]\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", _LOADER_CASES)
+def test_the_loader_reads_what_safe_load_reads(text: str) -> None:
+    def outcome(read: Any) -> str:
+        try:
+            return repr(read())  # repr shows recursion, types and order
+        except yaml.YAMLError as error:
+            return f"{type(error).__name__}: {error}"
+
+    expected = outcome(
+        lambda: [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+    )
+    assert outcome(lambda: yamlio.load_all(text)) == expected
+
+
+def test_the_loader_reads_every_golden_file_as_safe_load_does() -> None:
+    files = sorted((REPO / "tests" / "golden").rglob("*.yaml")) + sorted(
+        (REPO / "out").rglob("*.yaml")
+    )
+    assert len(files) > 100
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        expected = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+        assert yamlio.load_all(text) == expected, path
+
+
+_data = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["yes", "0755", "1e3", "null", "12:30", "2001-12-14", "<<", "~"]),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_data)
+@settings(max_examples=300, deadline=None)
+def test_the_loader_reads_dumped_data_as_safe_load_does(value: Any) -> None:
+    for text in (yaml.safe_dump(value), yaml.safe_dump(value, default_flow_style=True)):
+        expected = yaml.load(text, Loader=yaml.CSafeLoader)
+        assert yamlio.load_all(text) == ([] if expected is None else [expected])
