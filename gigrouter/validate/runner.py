@@ -26,6 +26,7 @@ Check = Callable[[Context], Iterable[Finding]]
 
 CORE_RULES = {
     "yaml-invalid": "A file is not valid YAML, not UTF-8, or cannot be read.",
+    "yaml-duplicate-key": "A mapping gives one key twice (the API server keeps the last value).",
     "document-incomplete": "A document has no apiVersion, kind or metadata.name.",
     "waiver-without-reason": "An ignore-check annotation gives no reason.",
     "symlink-outside-tree": "A symlink points outside the tree, dangles or loops (never followed).",

@@ -18,9 +18,11 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gigrouter import safeyaml
 from gigrouter.errors import Location, Problem, UsageError
+from gigrouter.validate import defaults
 from gigrouter.validate.findings import Finding, Resource, Severity
 
 if TYPE_CHECKING:
@@ -85,6 +87,11 @@ class Document:
     data: dict[str, Any]
     app: AppInfo | None = None
     namespace: str = ""
+    # the object as the file writes it, when the API server's defaults (validate.defaults)
+    # filled in ``data``; rules about what the author wrote read this
+    written: dict[str, Any] | None = None
+    # keys its text gives twice (reported with its resource once namespaces are known)
+    duplicates: list[safeyaml.Duplicate] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -426,7 +433,9 @@ def load_tree(
 
 
 # Findings about a file itself, kept for values files too (which are otherwise not manifests).
-_FILE_RULES = frozenset({"yaml-invalid", "document-too-large", "symlink-outside-tree"})
+_FILE_RULES = frozenset(
+    {"yaml-invalid", "yaml-duplicate-key", "document-too-large", "symlink-outside-tree"}
+)
 
 
 def _walk(tree: Tree, bound: Path, environments: set[str]) -> list[str]:
@@ -593,26 +602,101 @@ def _yaml_finding(rel: str, exc: yaml.YAMLError) -> Finding:
 
 
 def _read_text(tree: Tree, rel: str, text: str, parsed: list[Any] | None) -> None:
-    if parsed is None:
-        try:
-            parsed = [d for d in safeyaml.load_all(text) if d is not None]
-        except yaml.YAMLError as exc:
-            tree.findings.append(_yaml_finding(rel, exc))
-            return
-    starts = _documents_with_lines(text)
-    non_empty = parsed
-    if len(starts) != len(non_empty):  # comments-only documents and the like: best effort
-        starts = (starts + [0] * len(non_empty))[: len(non_empty)]
-    for data, line in zip(non_empty, starts, strict=True):
+    """Add the documents of one file (``parsed`` when a render already holds them), each
+    ``List`` expanded into its items, and a finding per repeated mapping key."""
+    if parsed is not None:
+        starts = _documents_with_lines(text)
+        if len(starts) != len(parsed):  # comments-only documents and the like: best effort
+            starts = (starts + [0] * len(parsed))[: len(parsed)]
+        for data, line in zip(parsed, starts, strict=True):
+            _add_object(tree, rel, line, data, None)
+        return
+    try:
+        loaded = list(safeyaml.load_documents(text))
+    except yaml.YAMLError as exc:
+        tree.findings.append(_yaml_finding(rel, exc))
+        return
+    for document in loaded:
+        first = len(tree.documents)
+        _add_object(tree, rel, document.line, document.data, document.node)
+        added = tree.documents[first:]
+        for duplicate in document.duplicates:
+            # the object it belongs to is the last one starting above it
+            holders = [d for d in added if 0 < d.line <= duplicate.line] or added[:1]
+            if holders:
+                holders[-1].duplicates.append(duplicate)
+            else:
+                tree.findings.append(_duplicate_finding(rel, duplicate, None))
+
+
+def _duplicate_finding(rel: str, duplicate: safeyaml.Duplicate, doc: Document | None) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        "yaml-duplicate-key",
+        safeyaml.cut(
+            f"the key {duplicate.key!r} is given twice in one mapping (first at line"
+            f" {duplicate.first_line}); the API server keeps only the last value, and kubectl"
+            " kustomize and strict field validation refuse the file: remove one of them",
+            300,
+        ),
+        rel,
+        duplicate.line,
+        doc.resource if doc is not None else None,
+    )
+
+
+def _list_items(data: Any) -> list[Any] | None:
+    """The items of a ``List`` (``kind: List``, or a ``*List`` kind whose items are all
+    objects, as ``kubectl get -o yaml`` writes them), None for any other document."""
+    if not isinstance(data, dict):
+        return None
+    kind, items = data.get("kind"), data.get("items")
+    if not isinstance(kind, str) or not isinstance(items, list):
+        return None
+    if kind == "List":
+        return items
+    if kind.endswith("List") and items and all(isinstance(item, dict) for item in items):
+        return items
+    return None
+
+
+def _item_nodes(node: Node | None) -> list[Node]:
+    """The nodes of the items of a List's node (the last ``items`` key wins, as in the data)."""
+    found: list[Node] = []
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == "items":
+                found = list(value.value) if isinstance(value, SequenceNode) else []
+    return found
+
+
+def _add_object(tree: Tree, rel: str, line: int, data: Any, node: Node | None) -> None:
+    """One document, or each item of a List at its own line. Items of a typed list (a
+    ``ConfigMapList``) that name neither kind nor apiVersion are of the list's item kind, as
+    the API machinery's unstructured decoding makes them."""
+    items = _list_items(data)
+    if items is None:
+        _add_document(tree, rel, line, data)
+        return
+    nodes = _item_nodes(node)
+    if len(nodes) != len(items):
+        nodes = []
+    list_kind = str(data["kind"])
+    for index, item in enumerate(items):
+        item_node = nodes[index] if nodes else None
+        item_line = item_node.start_mark.line + 1 if item_node is not None else line
         if (
-            isinstance(data, dict)
-            and data.get("kind") == "List"
-            and isinstance(data.get("items"), list)
+            list_kind != "List"
+            and isinstance(item, dict)
+            and not item.get("kind")
+            and not item.get("apiVersion")
         ):
-            for item in data["items"]:
-                _add_document(tree, rel, line, item)
-        else:
-            _add_document(tree, rel, line, data)
+            item = {
+                "apiVersion": data.get("apiVersion"),
+                "kind": list_kind.removesuffix("List"),
+                **item,
+            }
+        _add_object(tree, rel, item_line, item, item_node)
 
 
 def _add_document(tree: Tree, rel: str, line: int, data: Any) -> None:
@@ -627,7 +711,8 @@ def _add_document(tree: Tree, rel: str, line: int, data: Any) -> None:
             )
         )
         return
-    doc = Document(rel, line, data)
+    stored = defaults.apply(data)
+    doc = Document(rel, line, stored, written=data if stored is not data else None)
     missing = [
         k for k in ("apiVersion", "kind") if not isinstance(data.get(k), str) or not data.get(k)
     ]
@@ -672,7 +757,8 @@ def namespace_in(doc: Document, app: AppInfo | None) -> str:
 
 
 def _assign_apps(tree: Tree) -> None:
-    """Attach each document to the Application whose path holds its file; fill namespaces."""
+    """Attach each document to the Application whose path holds its file; fill namespaces;
+    report the keys each document repeats, now that its resource is known."""
     by_depth = sorted(
         ((p, app) for app in tree.applications for p in app.paths),
         key=lambda item: -len(item[0]),
@@ -684,6 +770,7 @@ def _assign_apps(tree: Tree) -> None:
                 doc.app = app
                 break
         doc.namespace = namespace_in(doc, doc.app)
+        tree.findings.extend(_duplicate_finding(doc.file, d, doc) for d in doc.duplicates)
 
 
 # --- trees that are not one plain repository ------------------------------------------------

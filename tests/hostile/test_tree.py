@@ -300,11 +300,12 @@ def test_values_python_cannot_hold_are_the_strings_go_yaml_reads(
 ) -> None:
     """A number beyond float64 and a date that does not exist are the text itself to go-yaml
     (and so to the API server): a string, read without a crash and without a finding."""
-    tree = make_tree(tmp_path / "tree", {"odd.yaml": config_map("odd") + f"  n: {value}\n"})
+    # (not the key ``n``: go-yaml reads a plain ``n`` as false, key or value)
+    tree = make_tree(tmp_path / "tree", {"odd.yaml": config_map("odd") + f"  num: {value}\n"})
     report = validate_path(tree)
     assert not errors(report, "yaml-invalid")
     (doc,) = [d for d in load_tree(tree).documents if d.name == "odd"]
-    assert doc.data["data"]["n"] == value
+    assert doc.data["data"]["num"] == value
 
 
 def test_the_installed_command_survives_a_billion_laughs_and_a_huge_integer(
@@ -312,7 +313,7 @@ def test_the_installed_command_survives_a_billion_laughs_and_a_huge_integer(
 ) -> None:
     tree = make_tree(
         tmp_path / "tree",
-        {"bomb.yaml": billion_laughs(), "int.yaml": config_map("n") + f"  n: {'9' * 5000}\n"},
+        {"bomb.yaml": billion_laughs(), "int.yaml": config_map("big") + f"  num: {'9' * 5000}\n"},
     )
     run = gigrouter("validate", tree)
     assert_clean_failure(run, 1, "document-too-large", "bomb.yaml")
