@@ -13,13 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gigrouter.config.load import load_platform, read_yaml
+from gigrouter import provenance
+from gigrouter.config.load import SourceMap, build_platform, read_yaml
 from gigrouter.config.overlay import (
     ENVIRONMENTS_DIR,
     NAMESPACE_SUFFIX,
     environment_names,
     overlay_path,
-    read_environment,
+    read_environment_source,
 )
 from gigrouter.config.passthrough import repo_files
 from gigrouter.docs import pages
@@ -69,13 +70,18 @@ def load_all(config: Path) -> dict[str | None, Platform]:
 
 def _load_all(
     config: Path,
-) -> tuple[dict[str | None, Platform], dict[str | None, list[Problem]]]:
-    """``load_all`` and each platform's warnings."""
-    platforms: dict[str | None, Platform] = {None: load_platform(config, display=_display(config))}
+) -> tuple[
+    dict[str | None, Platform], dict[str | None, list[Problem]], dict[str | None, SourceMap]
+]:
+    """``load_all``, each platform's warnings and its source map (an environment's merged)."""
+    sources: dict[str | None, SourceMap] = {None: read_yaml(config, _display(config))}
+    platforms: dict[str | None, Platform] = {None: build_platform(sources[None])}
     warnings: dict[str | None, list[Problem]] = {None: []}
     for name in environment_names(config):
-        platforms[name], warnings[name] = read_environment(config, name, _display(config))
-    return platforms, warnings
+        platforms[name], warnings[name], sources[name] = read_environment_source(
+            config, name, _display(config)
+        )
+    return platforms, warnings, sources
 
 
 def _prefix(platforms: dict[str | None, Platform], env: str | None) -> str:
@@ -123,26 +129,41 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
     base and every environment."""
     if env is not None:
         overlay_path(config, env)  # a clear error for an unknown name, before anything else
-    platforms, warnings = _load_all(config)
+    platforms, warnings, sources = _load_all(config)
     names: list[str | None] = list(platforms) if everything else [env]
-    return [
-        Built(
-            name,
-            platforms[name],
-            render(
-                tree_outputs(
-                    platforms[name],
-                    config.name,
-                    replace(
-                        _settings(platforms, name, config.name),
-                        copied=repo_files(platforms[name], config, _display(config), name),
-                    ),
-                )
-            ),
-            tuple(warnings[name]),
+    built = []
+    for name in names:
+        settings = replace(
+            _settings(platforms, name, config.name),
+            copied=repo_files(platforms[name], config, _display(config), name),
         )
-        for name in names
-    ]
+        tree = render(tree_outputs(platforms[name], config.name, settings))
+        tree = _with_provenance(tree, config, platforms[name], sources[name], settings)
+        built.append(Built(name, platforms[name], tree, tuple(warnings[name])))
+    return built
+
+
+def _with_provenance(
+    tree: RenderedTree,
+    config: Path,
+    platform: Platform,
+    source: SourceMap,
+    settings: TreeSettings,
+) -> RenderedTree:
+    """``tree`` with its metadata file's ``provenance:`` section: the config key of each
+    object (and of the fields a key sets) the render holds."""
+    found = provenance.build(
+        platform,
+        source,
+        tree.documents,
+        provenance.shown_files(config, source),
+        settings.app_prefix,
+    )
+    (meta,) = tree.documents[METADATA_FILE]
+    meta = provenance.with_section(meta, found)
+    files = dict(tree.files)
+    files[METADATA_FILE] = provenance.dump_metadata(meta, header(config.name))
+    return RenderedTree(files, {**tree.documents, METADATA_FILE: [meta]})
 
 
 def check_collisions(config: Path, trees: list[Built]) -> None:

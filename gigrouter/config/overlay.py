@@ -168,6 +168,15 @@ def read_environment(
 ) -> tuple[Platform, list[Problem]]:
     """The platform of environment ``name`` and the overlay's warnings (items it adds to a
     named list of the base, which may be typos)."""
+    platform, warnings, _ = read_environment_source(config, name, display)
+    return platform, warnings
+
+
+def read_environment_source(
+    config: Path, name: str, display: str | None = None
+) -> tuple[Platform, list[Problem], SourceMap]:
+    """``read_environment`` and the merged source map (a key the overlay sets points at the
+    overlay's file and line)."""
     path = overlay_path(config, name)
     base = read_yaml(config, display)
     overlay_display = str(Path(display).parent / ENVIRONMENTS_DIR / path.name) if display else None
@@ -185,7 +194,7 @@ def read_environment(
         if isinstance(base_gitops, dict):
             prefix = str(base_gitops.get("path") or "").strip("/")
             base_gitops["path"] = "/".join(p for p in (prefix, ENVIRONMENTS_DIR, name) if p)
-    return build_platform(merged), warnings
+    return build_platform(merged), warnings, merged
 
 
 NAMESPACE_SUFFIX = "namespace_suffix"

@@ -12,6 +12,7 @@ from gigrouter.safeyaml import cut
 from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.lines import locate
+from gigrouter.validate.origins import attach
 from gigrouter.validate.settings import Settings, excluder, read_settings
 from gigrouter.validate.shapes import RULES as SHAPE_RULES
 from gigrouter.validate.tree import (
@@ -301,7 +302,7 @@ def _report(trees: list[Tree], options: Options, settings: Settings | None = Non
     report = Report()
     found: list[Finding] = []
     for tree in trees:
-        for finding in locate(check_tree(tree, options, trees), tree.text):
+        for finding in attach(locate(check_tree(tree, options, trees), tree.text), tree.metadata):
             found.append(
                 replace(finding, file=tree.prefix + finding.file, message=cut(finding.message))
             )

@@ -1,0 +1,323 @@
+"""Which config key produced each object (and some fields) of a rendered tree.
+
+Built after render from the platform, the config's source map (an environment's merged one,
+whose keys an overlay set point at the overlay) and the rendered documents; written into the
+tree's metadata file as ``provenance:``, one line per object or field::
+
+    Deployment/backend/backend: config/platform.yaml:218 components.backend
+    Deployment/backend/backend spec.replicas: config/platform.yaml:221 components.backend.replicas
+
+and read back by validate, which gives each finding on a mapped object the entry of the
+longest field path that is a prefix of the finding's path (its ``origin``). Files are named
+from the directory above the config's (``config/platform.yaml``), the same wherever the
+command runs, so the tree stays byte-identical.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from gigrouter import yamlio
+from gigrouter.config.load import KeyPath, SourceMap, render_path
+from gigrouter.model import Platform
+
+SECTION = "provenance"
+
+# Where each pod-template kind keeps its pod spec.
+POD_SPECS = {
+    "Deployment": "spec.template.spec",
+    "StatefulSet": "spec.template.spec",
+    "DaemonSet": "spec.template.spec",
+    "ReplicaSet": "spec.template.spec",
+    "Job": "spec.template.spec",
+    "CronJob": "spec.jobTemplate.spec.template.spec",
+}
+# A container's manifest field -> the config key of a container (presets and catalogue alike).
+CONTAINER_FIELDS = {
+    "image": "image",
+    "resources": "resources",
+    "readinessProbe": "readiness_probe",
+    "livenessProbe": "liveness_probe",
+    "env": "env",
+    "command": "command",
+    "args": "args",
+}
+# Config lists whose items are containers of the pod beside the workload's own.
+_CONTAINER_LISTS = {"containers": ("sidecars",), "initContainers": ("init_containers",)}
+WAVE_ANNOTATION = "metadata.annotations.argocd.argoproj.io/sync-wave"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One config key: its file (as the tree names it), line and dotted key path."""
+
+    file: str
+    line: int
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line} {self.key}"
+
+
+# object ("Kind/namespace/name") -> field path ("" for the object itself) -> its entry
+Provenance = dict[str, dict[str, Entry]]
+
+_LINE = re.compile(r"^(?P<file>\S.*?):(?P<line>\d+) (?P<key>\S+)$")
+
+
+def object_id(kind: str, namespace: str, name: str) -> str:
+    return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+
+
+class _Builder:
+    def __init__(self, platform: Platform, source: SourceMap, files: Mapping[str, str]) -> None:
+        self.platform = platform
+        self.source = source
+        self.files = files  # the source map's file names -> the names the tree shows
+
+    def entry(self, path: KeyPath) -> Entry:
+        file, line = self.source.origin(path)
+        return Entry(self.files.get(file, file), line, render_path(path, self.source.data))
+
+    def has(self, path: KeyPath) -> bool:
+        return path in self.source.lines
+
+    def node(self, path: KeyPath) -> Any:
+        node = self.source.data
+        for part in path:
+            if isinstance(node, dict) and isinstance(part, str):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                return None
+        return node
+
+    def fields(self, doc: dict[str, Any], at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
+        """(field path, config key path) of the fields of ``doc`` a config key sets, for the
+        object made from ``at``; only keys the config writes (a default has no line)."""
+        kind = doc.get("kind")
+        found = doc.get("spec")
+        spec: dict[str, Any] = found if isinstance(found, dict) else {}
+        if self.has((*at, "wave")):
+            yield WAVE_ANNOTATION, (*at, "wave")
+        if kind in POD_SPECS:
+            if "replicas" in spec and self.has((*at, "replicas")):
+                yield "spec.replicas", (*at, "replicas")
+            yield from self._containers(_dig(doc, POD_SPECS[str(kind)]), POD_SPECS[str(kind)], at)
+        elif kind == "Ingress":
+            yield from self._rules(spec, at)
+        elif kind == "Service":
+            ports = spec.get("ports")
+            parent = at[:-1] if at and at[-1] == "service" else at
+            for key in ((*at, "port"), (*parent, "port")):
+                if isinstance(ports, list) and len(ports) == 1 and self.has(key):
+                    yield "spec.ports[0]", key
+                    break
+
+    def _containers(self, pod: Any, base: str, at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
+        if not isinstance(pod, dict):
+            return
+        config = self.node(at)
+        own = config.get("name") if isinstance(config, dict) else None
+        for section, lists in _CONTAINER_LISTS.items():
+            containers = pod.get(section)
+            if not isinstance(containers, list):
+                continue
+            for i, container in enumerate(containers):
+                name = container.get("name") if isinstance(container, dict) else None
+                key = self._container_key(name, own, at, lists, section, len(containers))
+                if key is None:
+                    continue
+                here = f"{base}.{section}[{i}]"
+                yield here, key
+                for field, config_field in CONTAINER_FIELDS.items():
+                    owner = self._owner(key, config_field)
+                    if field in container and owner and self.has((*owner, config_field)):
+                        yield f"{here}.{field}", (*owner, config_field)
+
+    def _owner(self, key: KeyPath, field: str) -> KeyPath | None:
+        """The nearest of ``key`` and its parents whose model has ``field``: a migration Job
+        runs the backend's image, which only the backend's key sets."""
+        for end in range(len(key), -1, -1):
+            model = _model_at(self.platform, key[:end])
+            if model is not None and field in type(model).model_fields:
+                return key[:end]
+        return None
+
+    def _container_key(
+        self, name: Any, own: Any, at: KeyPath, lists: tuple[str, ...], section: str, count: int
+    ) -> KeyPath | None:
+        """The config key of the container called ``name``: the workload's own container, or
+        an item of one of ``lists`` with that name."""
+        for listed in lists:
+            items = self.node((*at, listed))
+            for j, item in enumerate(items if isinstance(items, list) else []):
+                if isinstance(item, dict) and item.get("name") == name:
+                    return (*at, listed, j)
+        if section == "containers" and (name == own or count == 1):
+            return at
+        return None
+
+    def _rules(self, spec: dict[str, Any], at: KeyPath) -> Iterator[tuple[str, KeyPath]]:
+        routes = self.node((*at, "routes"))
+        rules = spec.get("rules")
+        if not isinstance(routes, list) or not isinstance(rules, list):
+            return
+        domain = self.node(("domain",))
+        for i, rule in enumerate(rules):
+            host = rule.get("host") if isinstance(rule, dict) else None
+            for j, route in enumerate(routes):
+                written = route.get("host") if isinstance(route, dict) else None
+                if isinstance(written, str) and isinstance(domain, str):
+                    written = written.replace("{domain}", domain)
+                if host is not None and written == host and self.has((*at, "routes", j, "host")):
+                    yield f"spec.rules[{i}].host", (*at, "routes", j, "host")
+                    break
+
+
+def _model_at(platform: Platform, path: KeyPath) -> BaseModel | None:
+    """The model object at ``path`` of the platform (the config data's key path)."""
+    node: Any = platform
+    for part in path:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+        elif isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        else:
+            return None
+    return node if isinstance(node, BaseModel) else None
+
+
+def _dig(doc: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+def _object_key(path: KeyPath) -> KeyPath:
+    """The key of an object from the key path of its name (``components.backend.name`` ->
+    ``components.backend``)."""
+    return path[:-1] if path and path[-1] == "name" else path
+
+
+def shown_files(config: Path, source: SourceMap) -> dict[str, str]:
+    """The source map's file names -> the name the tree writes: relative to the directory
+    above the config's (``config/platform.yaml``, ``config/environments/staging.yaml``)."""
+    root = Path(source.file).parent
+    top = config.resolve().parent.name
+    out: dict[str, str] = {}
+    for file in {source.file, *source.files.values()}:
+        try:
+            rel = Path(file).relative_to(root).as_posix()
+        except ValueError:
+            rel = Path(file).name
+        out[file] = f"{top}/{rel}" if top else rel
+    return out
+
+
+def build(
+    platform: Platform,
+    source: SourceMap,
+    documents: Mapping[str, list[Any]],
+    files: Mapping[str, str],
+    app_prefix: str = "",
+) -> Provenance:
+    """The provenance of a rendered tree: every object the model names (by the key path of
+    its name) that the render holds, the Applications (``applications[name]``), and the
+    fields a config key sets (see ``_Builder.fields``). ``files``: source map file names ->
+    as shown (``shown_files``); ``app_prefix``: the prefix of the tree's Application names."""
+    builder = _Builder(platform, source, files)
+    named: dict[tuple[str, str, str], KeyPath] = {}
+    apps: dict[str, KeyPath] = {}
+    for i, app in enumerate(platform.applications):
+        if not app.enabled:
+            continue
+        apps[app_prefix + app.name] = ("applications", i)
+        found = platform.components.objects(app.manifests) if app.manifests else []
+        for j, workload in enumerate(app.workloads):
+            at: KeyPath = ("applications", i, "workloads", j)
+            found.extend((kind, name, (*at, *sub)) for kind, name, sub in workload.objects())
+        for kind, name, path in found:
+            ns = "" if kind == "ClusterSecretStore" else app.namespace
+            named.setdefault((kind, ns, name), _object_key(path))
+    apps.setdefault(app_prefix + platform.argocd.root.name, ("argocd", "root"))
+    out: Provenance = {}
+    for file in sorted(documents):
+        for doc in documents[file]:
+            if not isinstance(doc, dict) or not isinstance(doc.get("metadata"), dict):
+                continue
+            kind, meta = str(doc.get("kind", "")), doc["metadata"]
+            name, ns = str(meta.get("name", "")), str(meta.get("namespace") or "")
+            if kind == "Application" and name in apps:
+                at = apps[name]
+            elif (kind, ns, name) in named:
+                at = named[(kind, ns, name)]
+            else:
+                continue
+            fields = {"": builder.entry(at)}
+            for field, key in builder.fields(doc, at):
+                entry = builder.entry(key)
+                if entry != fields[""]:  # the container that is the workload itself
+                    fields[field] = entry
+            out.setdefault(object_id(kind, ns, name), fields)
+    return out
+
+
+def section(provenance: Provenance) -> dict[str, str]:
+    """The metadata file's ``provenance:`` mapping, one line per object and field."""
+    lines: dict[str, str] = {}
+    for obj in sorted(provenance):
+        for field in sorted(provenance[obj]):
+            lines[f"{obj} {field}" if field else obj] = str(provenance[obj][field])
+    return lines
+
+
+def parse(section: Any) -> Provenance:
+    """The ``provenance:`` mapping of a metadata file read back; lines that do not parse are
+    left out (a hand-edited metadata file loses their origins, nothing else)."""
+    out: Provenance = {}
+    if not isinstance(section, dict):
+        return out
+    for label, value in section.items():
+        found = _LINE.match(value) if isinstance(value, str) else None
+        if not isinstance(label, str) or found is None:
+            continue
+        obj, _, field = label.partition(" ")
+        entry = Entry(found["file"], int(found["line"]), found["key"])
+        out.setdefault(obj, {})[field] = entry
+    return out
+
+
+def lookup(provenance: Provenance, obj: str, path: str) -> tuple[Entry, str] | None:
+    """The entry of the longest field path of ``obj`` that is ``path`` or a parent of it,
+    with that field path; None when the object is not mapped."""
+    fields = provenance.get(obj)
+    if not fields:
+        return None
+    best = ""
+    for field in fields:
+        if field and len(field) > len(best) and _within(path, field):
+            best = field
+    if best not in fields:
+        return None
+    return fields[best], best
+
+
+def _within(path: str, field: str) -> bool:
+    return path == field or (path.startswith(field) and path[len(field)] in ".[")
+
+
+def with_section(metadata: dict[str, Any], provenance: Provenance) -> dict[str, Any]:
+    """``metadata`` with its ``provenance:`` section (after every other key)."""
+    return {**metadata, SECTION: section(provenance)}
+
+
+def dump_metadata(metadata: dict[str, Any], header: str) -> str:
+    return yamlio.dump_all([metadata], header)
