@@ -103,9 +103,21 @@ class GenericProfile(Strict):
 IngressProfile = Annotated[AlbProfile | GenericProfile, Field(discriminator="controller")]
 
 
+# legacy_profile's results by the block they were built from (layout and docs ask for the
+# profiles of every Ingress: building the model each time was a tenth of a large render).
+_LEGACY: dict[int, tuple[Alb, AlbProfile]] = {}
+
+
 def legacy_profile(alb: Alb) -> AlbProfile:
     """The aws-alb profile the `alb:` block (or its absence, with no profiles) stands for."""
-    return AlbProfile(controller="aws-alb", **alb.model_dump())
+    hit = _LEGACY.get(id(alb))
+    if hit is not None and hit[0] is alb:  # the entry keeps ``alb`` alive: its id is its own
+        return hit[1]
+    if len(_LEGACY) >= 64:
+        _LEGACY.clear()
+    profile = AlbProfile(controller="aws-alb", **alb.model_dump())
+    _LEGACY[id(alb)] = (alb, profile)
+    return profile
 
 
 def tls_entries(ingress: IngressSpec) -> list[IngressTls]:

@@ -45,6 +45,9 @@ class External(Strict):
         return f"{self.kind}/{self.namespace or ''}/{self.name}"
 
 
+_NO_ALB = Alb()  # what a platform without an `alb` block stands for
+
+
 class Platform(Strict):
     """The whole platform config (config/platform.yaml)."""
 
@@ -81,7 +84,7 @@ class Platform(Strict):
         with no profile declared, the ALB defaults) stands for."""
         found: dict[str, AlbProfile | GenericProfile] = {}
         if self.alb is not None or not self.ingress_profiles:
-            found[LEGACY_PROFILE] = legacy_profile(self.alb or Alb())
+            found[LEGACY_PROFILE] = legacy_profile(self.alb or _NO_ALB)
         return {**found, **self.ingress_profiles}
 
     def default_profile_name(self) -> str | None:
