@@ -3,8 +3,9 @@
     python bench/bare_render.py prepare CONFIG PICKLE   (untimed: gigrouter lays out the files)
     python bench/bare_render.py render PICKLE OUT       (timed: Jinja + libyaml + write)
 
-``prepare`` runs gigrouter's load and layout once and stores every output with its template
-context as plain data (models become dicts of their fields and properties). ``render`` imports
+``prepare`` runs gigrouter's render once and stores every templated output with its context
+as plain data (models become dicts of their fields and properties), and the text of the other
+files (docs pages, the metadata file, copied files: no template work). ``render`` imports
 only Jinja2, PyYAML and gigrouter's YAML policy module (``yamlio``: the ``q`` filter and the
 dumper, plain functions), renders each template with a bytecode cache next to the pickle,
 parses the text back and dumps it as gigrouter does, and writes the files: what a render costs
@@ -68,23 +69,28 @@ def prepare(config: Path, target: Path) -> None:
     from dataclasses import replace
 
     from gigrouter.config.passthrough import repo_files
-    from gigrouter.pipeline import _display, _load_all, _settings, tree_outputs
+    from gigrouter.pipeline import _display, _settings, build_trees, tree_outputs
     from gigrouter.validate.tree import ENVIRONMENTS_DIR
 
-    platforms, _ = _load_all(config)
-    items = []
+    trees = build_trees(config, everything=True)
+    platforms = {built.environment: built.platform for built in trees}
+    items: list[tuple[str, str | None, Any, tuple[()], str, str | None]] = []
     seen: dict[int, Any] = {}
-    for name, platform in platforms.items():
+    for built in trees:
+        name, platform = built.environment, built.platform
         settings = replace(
             _settings(platforms, name, config.name),
             copied=repo_files(platform, config, _display(config), name),
         )
         prefix = f"{ENVIRONMENTS_DIR}/{name}/" if name else ""
         for out in tree_outputs(platform, config.name, settings):
-            context = _plain(dict(out.context), seen) if out.template else {}
-            items.append(
-                (prefix + out.path, out.template, context, out.documents, out.header, out.text)
-            )
+            if out.template is None:
+                # not template work (docs pages, the metadata file, copied files): the text
+                # gigrouter wrote, written as it is
+                items.append((prefix + out.path, None, {}, (), "", built.tree.files[out.path]))
+                continue
+            context = _plain(dict(out.context), seen)
+            items.append((prefix + out.path, out.template, context, (), out.header, None))
     target.write_bytes(pickle.dumps(items))
 
 
@@ -109,9 +115,8 @@ def render(source: Path, out: Path) -> None:
     made: set[Path] = set()
     for path, template, context, documents, header, text in pickle.loads(source.read_bytes()):
         if text is None:
-            if template is not None:
-                documents = yamlio.load_all(env.get_template(template).render(**context))
-            text = yamlio.dump_all(list(documents), header)
+            documents = yamlio.load_all(env.get_template(template).render(**context))
+            text = yamlio.dump_all(documents, header)
         target = out / path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
