@@ -22,8 +22,11 @@ from gigrouter.config.load import load_platform
 from gigrouter.docs.facts import facts
 from gigrouter.errors import ConfigError
 from gigrouter.model import KINDS, Platform
+from gigrouter.model.catalogue import cron_problem
 from gigrouter.pipeline import Built, build_trees, tree_outputs
 from gigrouter.render import RenderedTree, render
+from gigrouter.validate.runner import validate_memory
+from gigrouter.validate.tree import MemoryFiles
 
 EXAMPLE = REPO / "examples" / "generic-nginx" / "platform.yaml"
 APP = "payments"
@@ -761,3 +764,61 @@ def test_a_workloads_secrets_need_their_store_and_account(edit: Any, message: st
     edit(worker)
     with pytest.raises(pydantic.ValidationError, match=re.escape(message)):
         with_workloads(worker)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "problem"),
+    [
+        ("15 2 * * *", None),
+        ("*/5 0-6,22-23 1,15 jan-mar MON-FRI", None),
+        ("0 0 ? * 7", None),
+        ("@hourly", None),
+        ("15 25 * * *", "hour: '25' is outside 0-23"),
+        ("60 * * * *", "minute: '60' is outside 0-59"),
+        ("0 0 0 * *", "day of month: '0' is outside 1-31"),
+        ("0 0 * 13 *", "month: '13' is outside 1-12"),
+        ("0 0 * * 8", "day of week: '8' is outside 0-7"),
+        ("*/0 * * * *", "minute: step '0' is not a positive number"),
+        ("0 2- * * *", "hour: '2-' is not a value or a range"),
+        ("0 0 * * 5-1", "day of week: range '5-1' runs backwards"),
+        ("? * * * *", "minute: '?' is outside 0-59"),
+        ("0 0 * smarch *", "month: 'smarch' is outside 1-12"),
+    ],
+)
+def test_cron_schedules_are_checked_as_the_cronjob_controller_parses_them(
+    schedule: str, problem: str | None
+) -> None:
+    assert cron_problem(schedule) == problem
+    cron = {
+        "name": "report",
+        "kind": "CronJob",
+        "image": "registry.example.org/r:1",
+        "cron": {"schedule": schedule},
+    }
+    if problem is None:
+        with_workloads(cron)
+    else:
+        with pytest.raises(pydantic.ValidationError, match=re.escape(problem)):
+            with_workloads(cron)
+
+
+def test_secret_waves_default_to_before_the_workload() -> None:
+    """Without explicit waves: ExternalSecrets one wave before the workload, the store (and the
+    ServiceAccount it logs in as) one before them; validate agrees with the order."""
+    worker = copy.deepcopy(AWS_STORE_WORKER)
+    worker["wave"] = 3
+    del worker["secret_store"]["wave"]
+    del worker["external_secrets"][0]["wave"]
+    platform = with_workloads(worker)
+    tree, docs = rendered(platform)
+
+    def wave(kind: str, name: str) -> str | None:
+        annotations = one(docs, kind, name)["metadata"].get("annotations", {})
+        return annotations.get("argocd.argoproj.io/sync-wave")
+
+    assert wave("Deployment", "worker") == "3"
+    assert wave("ExternalSecret", "worker-env") == "2"
+    assert wave("ClusterSecretStore", "worker-secrets") == "1"
+    assert wave("ServiceAccount", "worker") == "1"
+    report = validate_memory(MemoryFiles(tree.files, tree.documents))
+    assert not [f for f in report.findings if f.rule == "wave-order"]

@@ -28,6 +28,7 @@ from gigrouter.model.catalogue import (
     SecurityContext,
     Volume,
     VolumeClaimTemplate,
+    WorkloadExternalSecret,
 )
 
 HOOK_DELETE_POLICY = "BeforeHookCreation"
@@ -303,7 +304,7 @@ def account_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any]
     sa = w.service_account
     if sa is None or not sa.create:
         return None
-    waves = [x for x in (w.wave, w.secret_store.wave if w.secret_store else None) if x is not None]
+    waves = [x for x in (w.wave, store_wave(w) if w.secret_store else None) if x is not None]
     annotations = {**sa.annotations, **wave_annotation(min(waves) if waves else None)}
     return {"name": w.account_name(), "labels": labels, "annotations": annotations}
 
@@ -341,6 +342,27 @@ def config_map_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[dict[
     ]
 
 
+def secret_wave(w: WorkloadSpec, es: WorkloadExternalSecret) -> int | None:
+    """An ExternalSecret's wave: its own, else one before the workload whose pods read it."""
+    if es.wave is not None:
+        return es.wave
+    return _or_default((w.wave or 0) - 1)
+
+
+def store_wave(w: WorkloadSpec) -> int | None:
+    """The workload's store's wave: its own, else one before the earliest ExternalSecret (or,
+    without any, before the workload)."""
+    assert w.secret_store is not None
+    if w.secret_store.wave is not None:
+        return w.secret_store.wave
+    first = min((secret_wave(w, es) or 0 for es in w.external_secrets), default=w.wave or 0)
+    return _or_default(first - 1)
+
+
+def _or_default(wave: int) -> int | None:
+    return None if wave == 0 else wave
+
+
 def store_object(
     platform: Platform, w: WorkloadSpec, labels: Mapping[str, str]
 ) -> dict[str, Any] | None:
@@ -348,7 +370,7 @@ def store_object(
     store = w.secret_store
     if store is None:
         return None
-    found = store_context(platform, store, w.account_name(), wave_annotation(store.wave))
+    found = store_context(platform, store, w.account_name(), wave_annotation(store_wave(w)))
     return {**found, "labels": labels}
 
 
@@ -357,7 +379,7 @@ def external_secret_objects(w: WorkloadSpec, labels: Mapping[str, str]) -> list[
         {
             "name": es.name,
             "labels": labels,
-            "annotations": wave_annotation(es.wave),
+            "annotations": wave_annotation(secret_wave(w, es)),
             "refresh": es.refresh_interval,
             "store": w.store_of(es)[0],
             "store_kind": w.store_of(es)[1],

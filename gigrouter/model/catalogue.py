@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -29,8 +29,8 @@ from gigrouter.types import (
     Wave,
 )
 
-KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 WorkloadKind = Literal["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]
+KINDS: tuple[str, ...] = get_args(WorkloadKind)
 Protocol = Literal["TCP", "UDP", "SCTP"]
 AbsolutePath = Annotated[str, Field(pattern=r"^/[^\s]*$", max_length=4096)]
 LabelValue = Annotated[
@@ -45,8 +45,43 @@ LabelKey = Annotated[
     ),
 ]
 Int32 = Annotated[int, Field(ge=0, le=2147483647)]
-# Five cron fields (or a @-macro), as the CronJob controller parses them.
+# Five cron fields (or a @-macro), as the CronJob controller parses them (robfig/cron's standard
+# parser): each field a list of `*`, `?` (day fields), values, names or ranges, each with `/step`.
 CRON = re.compile(r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {m: i + 1 for i, m in enumerate(_MONTHS)}),
+    ("day of week", 0, 7, {d: i for i, d in enumerate(_DAYS)}),
+)
+
+
+def cron_problem(schedule: str) -> str | None:
+    """Why the CronJob controller would refuse ``schedule``, or None."""
+    if schedule.startswith("@"):
+        return None
+    for text, (what, low, high, names) in zip(schedule.split(), _CRON_FIELDS, strict=True):
+        for part in text.split(","):
+            body, _, step = part.partition("/")
+            if step and (not step.isdigit() or int(step) == 0):
+                return f"{what}: step {step!r} is not a positive number"
+            if body in ("*", "?") and (body == "*" or what.startswith("day")):
+                continue
+            ends = body.split("-")
+            if len(ends) > 2 or not all(ends):
+                return f"{what}: {part!r} is not a value or a range"
+            values = []
+            for end in ends:
+                value = names.get(end.lower()) if not end.isdigit() else int(end)
+                if value is None or not low <= value <= high:
+                    return f"{what}: {end!r} is outside {low}-{high}"
+                values.append(value)
+            if len(values) == 2 and values[0] > values[1]:
+                return f"{what}: range {body!r} runs backwards"
+    return None
 
 
 def _unique(items: list[Any], attr: str, what: str) -> None:
@@ -135,6 +170,14 @@ class ContainerSpec(Container):
             p is not None and p.type != "exec" and p.port is None for p in probes
         ):
             raise ValueError("a probe without `port` needs a container port to default to")
+        names = {p.name for p in self.ports if p.name}
+        for probe in probes:
+            if probe is not None and isinstance(probe.port, str) and probe.port not in names:
+                hint = ", ".join(sorted(names)) or "none"
+                raise ValueError(
+                    f"a probe names port {probe.port!r}, which no container port is named"
+                    f" (named ports: {hint})"
+                )
         return self
 
 
@@ -346,6 +389,15 @@ class JobSettings(Strict):
 
 class CronSettings(Strict):
     schedule: Annotated[str, Field(pattern=CRON.pattern)]
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        problem = cron_problem(value)
+        if problem is not None:
+            raise ValueError(f"schedule {value!r}: {problem}")
+        return value
+
     time_zone: Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")] | None = None
     concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Forbid"
     successful_jobs_history_limit: Annotated[int, Field(ge=0)] = 3
@@ -389,7 +441,8 @@ class WorkloadSpec(ContainerSpec):
     extra_manifests: list[dict[str, Any]] = Field(
         default=[],
         description="Whole Kubernetes objects written after the workload's own, e.g. an"
-        " operator's custom resource; namespaced ones default to the app's namespace",
+        " operator's custom resource; written as given (Argo CD puts namespaced ones without"
+        " a namespace into the app's)",
     )
 
     @field_validator("extra_manifests")
@@ -429,6 +482,20 @@ class WorkloadSpec(ContainerSpec):
             raise ValueError(f"a {kind} has no Service, Ingress or PDB")
         if self.ingress is not None and self.service is None:
             raise ValueError("an Ingress needs the workload's `service`")
+        if kind == "StatefulSet" and self.service is None:
+            raise ValueError(
+                "a StatefulSet needs `service` (its governing Service, usually `headless: true`)"
+            )
+        if "app" in self.labels:
+            raise ValueError(
+                "labels: `app` is the selector label, always the workload's name; use another key"
+            )
+        account = self.service_account
+        if account is not None and account.create and self.account_name() == "default":
+            raise ValueError(
+                "service_account: the namespace's `default` ServiceAccount is not gigrouter's"
+                " to create; name another one or set `create: false`"
+            )
         if batch and self.readiness_probe is not None:
             raise ValueError(f"a {kind}'s pods run to completion: no readiness_probe")
         names = {v.name for v in self.volumes} | {c.name for c in self.volume_claim_templates}
