@@ -379,7 +379,26 @@ class BoundedLoader(_BaseLoader):
         return go_scalar(text, str(node.tag))[1]
 
     def go_scalar_node(self, node: Node) -> Any:
+        text = node.value
+        tag = node.tag
+        if tag == STR or (tag == _PLAIN and text and text[0] not in _HINTS):
+            return text  # most scalars: a word no go-yaml type starts with
         return json_value(self.go_value(node))
+
+    def _scalar(self, node: Node) -> Any:
+        """:meth:`go_scalar_node` without :meth:`construct_object`'s bookkeeping (a scalar
+        is never recursive, and an alias of one may be read twice), errors at its line."""
+        try:
+            return self.go_scalar_node(node)
+        except (ValueError, OverflowError) as exc:
+            raise ConstructorError(
+                None, None, f"cannot read the value: {cut(str(exc), 160)}", node.start_mark
+            ) from None
+
+    def _child(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        return self.construct_object(node, deep=True)
 
     def go_node(self, node: Node) -> Any:
         """Any node without a tag go-yaml knows (``!Ref``, ``!!set``, ``!!omap``): the value
@@ -391,30 +410,38 @@ class BoundedLoader(_BaseLoader):
         return self.go_mapping(node)
 
     def go_sequence(self, node: Node) -> list[Any]:
-        return [self.construct_object(child, deep=True) for child in node.value]
+        return [self._child(child) for child in node.value]
 
     def go_mapping(self, node: Node) -> dict[str, Any]:
         out: dict[str, Any] = {}
         first: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and (
-                (key_node.tag == _PLAIN and key_node.value == "<<") or key_node.tag == MERGE
-            ):
-                self._merge(value_node, out)
-                continue
-            if not isinstance(key_node, ScalarNode):
+            text, tag = key_node.value, key_node.tag
+            if tag == STR or (tag == _PLAIN and text and text[0] not in _HINTS and text != "<<"):
+                key = text
+            elif isinstance(key_node, ScalarNode):
+                if (tag == _PLAIN and text == "<<") or tag == MERGE:
+                    self._merge(value_node, out)
+                    continue
+                try:
+                    key = json_key(self.go_value(key_node))
+                except (ValueError, OverflowError) as exc:
+                    raise ConstructorError(
+                        None, None, f"cannot read the key: {cut(str(exc), 160)}",
+                        key_node.start_mark,
+                    ) from None  # fmt: skip
+            else:
                 raise ConstructorError(
                     None, None, "a mapping key must be a string, number or boolean, not a"
                     f" {'list' if isinstance(key_node, SequenceNode) else 'mapping'}",
                     key_node.start_mark,
                 )  # fmt: skip
-            key = json_key(self.go_value(key_node))
-            line = key_node.start_mark.line + 1
             if key in first:
+                line = key_node.start_mark.line + 1
                 self.duplicates.append(Duplicate(key, line, first[key]))
             else:
-                first[key] = line
-            out[key] = self.construct_object(value_node, deep=True)
+                first[key] = key_node.start_mark.line + 1
+            out[key] = self._child(value_node)
         return out
 
     def _merge(self, node: Node, out: dict[str, Any]) -> None:
