@@ -131,6 +131,16 @@ def test_expand_domain_replaces_hosts_only(data: dict[str, Any], expected: Any) 
         assert result == expected
 
 
+@pytest.mark.parametrize("host", ["x{domain}", "{domain}.x", "a..{domain}", "{domain}{domain}"])
+def test_the_domain_stands_only_for_whole_trailing_labels(host: str) -> None:
+    source = parse_yaml(yaml.safe_dump({"domain": "a.io", "x": {"host": host}}), "p.yaml")
+    _, problems = expand_domain(source.data, source)
+    assert [p.message for p in problems] == [
+        f"host {host!r}: {{domain}} stands for whole labels at the end of a host"
+        " (like 'api.{domain}' or '{domain}')"
+    ]
+
+
 # --- environments that cannot collide ---------------------------------------------------------
 
 
@@ -447,6 +457,10 @@ def _agree(type_name: str, value: object) -> tuple[bool, bool]:
 
     adapter: TypeAdapter[Any] = TypeAdapter(getattr(types, type_name))
     by_schema = jsonschema.Draft202012Validator(adapter.json_schema()).is_valid(value)
+    if type_name == "Host" and isinstance(value, str):
+        # A host may be written relative to the domain: the loader substitutes it before the
+        # model checks the host, so the schema judges the text as written.
+        value = value.replace("{domain}", "shop.example.com")
     try:
         adapter.validate_python(value)
         by_model = True

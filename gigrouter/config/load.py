@@ -311,6 +311,17 @@ def expand_domain(data: Any, source: SourceMap) -> tuple[Any, list[Problem]]:
             return value  # no usable domain: the model reports it, and the host after it
         text = value.replace(DOMAIN_PLACEHOLDER, domain)
         rest = _PLACEHOLDER.search(value.replace(DOMAIN_PLACEHOLDER, ""))
+        prefix = value.removesuffix(DOMAIN_PLACEHOLDER)
+        placed = prefix != value and DOMAIN_PLACEHOLDER not in prefix
+        placed = placed and (prefix == "" or (prefix.endswith(".") and not prefix.endswith("..")))
+        if DOMAIN_PLACEHOLDER in value and rest is None and not placed:
+            problems.append(
+                Problem(
+                    source.location(path),
+                    f"host {_cut(value)!r}: {DOMAIN_PLACEHOLDER} stands for whole labels at the"
+                    f" end of a host (like 'api.{DOMAIN_PLACEHOLDER}' or '{DOMAIN_PLACEHOLDER}')",
+                )
+            )
         if rest is not None:
             problems.append(
                 Problem(
