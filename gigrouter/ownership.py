@@ -18,6 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
+from gigrouter import safeyaml
 from gigrouter.model import IN_CLUSTER, ArgoCD, Platform
 from gigrouter.render import RenderedTree
 from gigrouter.validate.tree import CLUSTER_SCOPED
@@ -92,7 +95,7 @@ def owned(platform: Platform, tree: RenderedTree) -> dict[Cluster, set[Owned]]:
         if app.path is None:
             continue
         prefix = app.path.rstrip("/") + "/"
-        for path, documents in sorted(tree.documents.items()):
+        for path, documents in sorted(_manifests(tree).items()):
             if not path.startswith(prefix):
                 continue
             for doc in documents:
@@ -100,6 +103,23 @@ def owned(platform: Platform, tree: RenderedTree) -> dict[Cluster, set[Owned]]:
                 if item is not None:
                     mine.add(item)
     return {cluster: objects for cluster, objects in found.items() if objects}
+
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _manifests(tree: RenderedTree) -> dict[str, list[Any]]:
+    """Every manifest of the tree as documents: the rendered ones, and the files copied from
+    the config repo (which render keeps as text), read with the bounded reader."""
+    found = dict(tree.documents)
+    for path, text in tree.files.items():
+        if path in found or not path.endswith(MANIFEST_SUFFIXES):
+            continue
+        try:
+            found[path] = [d for d in safeyaml.load_all(text) if isinstance(d, dict)]
+        except yaml.YAMLError:
+            continue  # validate reports the file; it owns nothing
+    return found
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,30 @@ def test_two_environments_on_one_named_cluster_collide(tmp_path: Path) -> None:
     assert "Helm release/kube-system/aws-load-balancer-controller" in message
 
 
+def test_files_copied_from_the_config_repo_collide_like_rendered_ones(tmp_path: Path) -> None:
+    """A namespace suffix moves namespaced objects, not a copied ClusterRole: the overlay is
+    refused at render, naming it, though render keeps copied files as text."""
+    config = project(tmp_path, {"qa": "namespace_suffix: qa\n"})
+    manifests = config.parent / "rbac"
+    manifests.mkdir()
+    (manifests / "reader.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
+        "  name: reader\nrules: []\n",
+        encoding="utf-8",
+    )
+    text = config.read_text(encoding="utf-8")
+    app = (
+        "  - name: rbac\n    file: rbac.yaml\n    namespace: kube-system\n"
+        "    path: rbac\n    directory: rbac\n\ncomponents:\n"
+    )
+    assert text.count("\ncomponents:\n") == 1
+    config.write_text(text.replace("\ncomponents:\n", "\n" + app, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        render_to(config, tmp_path / "out")
+    (message,) = info.value.lines()
+    assert "ClusterRole/reader" in message
+
+
 def test_a_namespace_suffix_moves_every_namespace_the_tree_deploys_to(tmp_path: Path) -> None:
     config = project(tmp_path, {"qa": "namespace_suffix: qa\n"})
     out = tmp_path / "out"
