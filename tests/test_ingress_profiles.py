@@ -19,7 +19,9 @@ import yaml
 from helpers import DEFAULT_CONFIG, documents, render_text
 
 from gigrouter.config.load import load_platform
+from gigrouter.docs import platform_readme
 from gigrouter.errors import ConfigError
+from gigrouter.layout import TreeSettings
 
 ALB = "alb.ingress.kubernetes.io/"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -504,3 +506,42 @@ def test_an_aws_secret_store_without_aws_needs_its_region(tmp_path: Path) -> Non
     data["components"]["services"]["secret_store"]["region"] = "eu-north-1"
     docs = dict(documents(render_text(yaml.safe_dump(data, sort_keys=False))))
     assert docs["services/secretstore.yaml"]["spec"]["provider"]["aws"]["region"] == "eu-north-1"
+
+
+# --- an AWS cluster without the ALB: the cloud block names only what is used ------------------
+
+EKS_NGINX = NGINX.replace(
+    "gitops:", "aws:\n  cluster_name: shop-eks\n  region: eu-west-1\ngitops:", 1
+)
+
+
+def test_an_eks_cluster_on_nginx_needs_no_vpc_or_certificate(tmp_path: Path) -> None:
+    config = tmp_path / "platform.yaml"
+    config.write_text(EKS_NGINX, encoding="utf-8")
+    platform = load_platform(config, display="platform.yaml")
+    assert platform.aws is not None and platform.aws.vpc_id is None
+    readme = platform_readme(platform, TreeSettings())
+    assert "shop-eks" in readme and "VPC" not in readme
+
+
+def test_an_alb_listening_on_https_needs_a_certificate(tmp_path: Path) -> None:
+    text = EKS_NGINX.replace("default_ingress_profile: nginx\n", "").replace(
+        "ingress_profiles:\n",
+        "ingress_profiles:\n  public:\n    controller: aws-alb\n",
+        1,
+    )
+    text = text.replace("      tls: true\n", "      profile: public\n", 1)
+    assert errors_of(tmp_path, text) == [
+        f"platform.yaml:{line_of(text, 'public:')}: ingress_profiles.public.certificate_arn:"
+        " ingress profile 'public' listens on HTTPS but names no ACM certificate: set its"
+        " `certificate_arn`, or `aws.certificate_arn` for every aws-alb profile"
+    ]
+    with_own = text.replace(
+        "    controller: aws-alb\n",
+        "    controller: aws-alb\n    certificate_arn: arn:aws:acm:eu-west-1:123456789012:"
+        "certificate/11111111-2222-3333-4444-555555555555\n",
+        1,
+    )
+    config = tmp_path / "platform.yaml"
+    config.write_text(with_own, encoding="utf-8")
+    load_platform(config, display="platform.yaml")

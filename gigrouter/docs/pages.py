@@ -237,8 +237,9 @@ def _overview(platform: Platform, settings: TreeSettings) -> list[list[str]]:
         rows += [
             ["EKS cluster", code(platform.aws.cluster_name)],
             ["AWS region", code(platform.aws.region)],
-            ["VPC", code(platform.aws.vpc_id)],
         ]
+        if platform.aws.vpc_id is not None:
+            rows.append(["VPC", code(platform.aws.vpc_id)])
     rows += [
         ["domain", code(platform.domain)],
         [

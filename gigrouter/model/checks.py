@@ -64,6 +64,32 @@ def ingress_problems(platform: Platform) -> Problems:
         return problems
     for at, ingress in ingresses(platform):
         problems.extend(check_ingress(platform, at, ingress))
+    return problems + _certificate_problems(platform)
+
+
+def _certificate_problems(platform: Platform) -> Problems:
+    """An aws-alb profile that some Ingress uses and that listens on HTTPS needs an ACM
+    certificate: its own ``certificate_arn``, else the ``aws`` block's."""
+    if platform.aws is None or platform.aws.certificate_arn is not None:
+        return []
+    used = {
+        ingress.profile or platform.default_profile_name() for _, ingress in ingresses(platform)
+    }
+    problems: Problems = []
+    for name, profile in platform.profiles().items():
+        if not isinstance(profile, AlbProfile) or name not in used or profile.certificate_arn:
+            continue
+        if not any("HTTPS" in port for port in profile.listen_ports):
+            continue
+        legacy = name == LEGACY_PROFILE and name not in platform.ingress_profiles
+        at: KeyPath = ("alb",) if legacy else ("ingress_profiles", name)
+        problems.append(
+            (
+                at if legacy else (*at, "certificate_arn"),
+                f"ingress profile {name!r} listens on HTTPS but names no ACM certificate:"
+                " set its `certificate_arn`, or `aws.certificate_arn` for every aws-alb profile",
+            )
+        )
     return problems
 
 

@@ -26,8 +26,14 @@ class Aws(Strict):
 
     cluster_name: Annotated[Text, Field(json_schema_extra={"pattern": _CLUSTER_NAME.pattern})]
     region: Region
-    vpc_id: VpcId
-    certificate_arn: Arn
+    vpc_id: VpcId | None = Field(
+        default=None, description="The cluster's VPC (the ALB controller's vpcId), for the docs"
+    )
+    certificate_arn: Arn | None = Field(
+        default=None,
+        description="The ACM certificate of aws-alb ingress profiles that give none of their"
+        " own; needed when such a profile listens on HTTPS",
+    )
 
     @field_validator("cluster_name")
     @classmethod
