@@ -545,3 +545,35 @@ def test_an_alb_listening_on_https_needs_a_certificate(tmp_path: Path) -> None:
     config = tmp_path / "platform.yaml"
     config.write_text(with_own, encoding="utf-8")
     load_platform(config, display="platform.yaml")
+
+
+@pytest.mark.parametrize(
+    ("key", "setting"),
+    [
+        (
+            "alb.ingress.kubernetes.io/group.name",
+            "the profile's group_name (ingress profile 'public')",
+        ),
+        ("alb.ingress.kubernetes.io/scheme", "the profile's scheme (ingress profile 'public')"),
+        ("kubernetes.io/ingress.class", "the profile's class_name"),
+        ("cert-manager.io/cluster-issuer", "`cluster_issuer` / `issuer`"),
+    ],
+)
+def test_an_ingress_may_not_replace_what_its_profile_writes(
+    tmp_path: Path, key: str, setting: str
+) -> None:
+    """An Ingress whose own annotations replaced the group, scheme or class would silently
+    leave its ALB group or be claimed by another controller."""
+    text = EKS_NGINX.replace("default_ingress_profile: nginx\n", "").replace(
+        "ingress_profiles:\n",
+        "ingress_profiles:\n  public:\n    controller: aws-alb\n    certificate_arn: arn:aws:acm:"
+        "eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555\n",
+        1,
+    )
+    text = text.replace(
+        "      tls: true\n", f"      profile: public\n      annotations:\n        {key}: x\n", 1
+    )
+    assert errors_of(tmp_path, text) == [
+        f"platform.yaml:{line_of(text, key + ':')}: components.frontend.ingress.annotations"
+        f".{key}: {key} is written from {setting}; set that instead"
+    ]

@@ -154,6 +154,53 @@ def _profile_problems(platform: Platform) -> Problems:
     return problems
 
 
+# Annotations gigrouter writes from settings: an Ingress's own `annotations` may not replace them,
+# or the Ingress would silently leave its ALB group, listener or controller.
+WRITTEN_ANYWHERE = (
+    "kubernetes.io/ingress.class",
+    "cert-manager.io/cluster-issuer",
+    "cert-manager.io/issuer",
+)
+WRITTEN_BY_ALB = {
+    f"{ALB_PREFIX}{key}": setting
+    for key, setting in (
+        ("group.name", "the profile's group_name"),
+        ("scheme", "the profile's scheme"),
+        ("target-type", "the profile's target_type"),
+        ("listen-ports", "the profile's listen_ports"),
+        ("certificate-arn", "the profile's certificate_arn"),
+        ("ssl-redirect", "the profile's ssl_redirect"),
+        ("group.order", "the Ingress's group_order"),
+        ("healthcheck-path", "the Ingress's healthcheck_path"),
+    )
+}
+
+
+def _written_keys(
+    ingress: IngressSpec, at: KeyPath, name: str, profile: AlbProfile | GenericProfile
+) -> Problems:
+    problems: Problems = []
+    for key in ingress.annotations:
+        if key in WRITTEN_ANYWHERE:
+            setting = (
+                "the profile's class_name"
+                if key.endswith("ingress.class")
+                else ("`cluster_issuer` / `issuer`")
+            )
+            problems.append(
+                ((*at, "annotations", key), f"{key} is written from {setting}; set that instead")
+            )
+        elif isinstance(profile, AlbProfile) and key in WRITTEN_BY_ALB:
+            problems.append(
+                (
+                    (*at, "annotations", key),
+                    f"{key} is written from {WRITTEN_BY_ALB[key]} (ingress profile {name!r});"
+                    " set that instead",
+                )
+            )
+    return problems
+
+
 def check_ingress(platform: Platform, at: KeyPath, ingress: IngressSpec) -> Problems:
     """One Ingress, written at key path ``at``, against its profile and the platform."""
     profiles = platform.profiles()
@@ -177,7 +224,7 @@ def check_ingress(platform: Platform, at: KeyPath, ingress: IngressSpec) -> Prob
             )
         ]
     profile = profiles[name]
-    problems: Problems = []
+    problems: Problems = _written_keys(ingress, at, name, profile)
     where = (*at, "profile") if ingress.profile else (*at, "name")
     if isinstance(profile, AlbProfile):
         if platform.aws is None and not platform.ingress_profiles and platform.alb is None:
