@@ -987,7 +987,7 @@ def init(
     from gigrouter.init import init as write_starter
 
     done = write_starter(directory, name, domain, repo_url, force)
-    _say(ctx, f"wrote {done.config} and {done.schema}")
+    _say(ctx, f"wrote {done.config}, {done.schema} and {done.environment_schema}")
     config = ["--config", str(done.config)] if done.config != Path("config/platform.yaml") else []
     out = ["--out", str(directory / "out")] if directory != Path(".") else []
     _say(ctx, "next: " + " ".join(["gigrouter", "render", *config, *out]))

@@ -1,10 +1,11 @@
 """``gigrouter init``: a minimal working platform to start from.
 
 It writes ``config/platform.yaml`` (one application deploying one web service of the
-``services`` preset, with one route served by ingress-nginx; no cloud block) and
+``services`` preset, with one route served by ingress-nginx; no cloud block),
 ``config/platform.schema.json`` beside it, so an editor that reads the ``yaml-language-server``
-line checks the file as it is typed. The config renders and validates clean as written.
-Nothing is overwritten without ``force``.
+line checks the file as it is typed, and ``config/environment.schema.json``, the schema of the
+environment overlays a second environment starts from (``config/environments/<name>.yaml``).
+The config renders and validates clean as written. Nothing is overwritten without ``force``.
 """
 
 from __future__ import annotations
@@ -17,21 +18,23 @@ from gigrouter import yamlio
 from gigrouter.config.load import build_platform, parse_yaml
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.giturl import check_remote
-from gigrouter.pipeline import schema_json
+from gigrouter.pipeline import environment_schema_json, schema_json
 from gigrouter.types import dns1123_label, host
 
 CONFIG = Path("config") / "platform.yaml"
 SCHEMA = Path("config") / "platform.schema.json"
+ENVIRONMENT_SCHEMA = Path("config") / "environment.schema.json"
 DEFAULT_NAME = "my-platform"
 DEFAULT_DOMAIN = "example.com"
 
 
 @dataclass(frozen=True)
 class Initialized:
-    """What ``init`` wrote: the config and its schema, as paths under the target directory."""
+    """What ``init`` wrote: the config and its schemas, as paths under the target directory."""
 
     config: Path
     schema: Path
+    environment_schema: Path
 
 
 def config_text(name: str, domain: str, repo_url: str) -> str:
@@ -109,8 +112,9 @@ def init(
     url = repo_url if repo_url is not None else f"https://git.example.com/{name}/gitops.git"
     url = _checked("--repo-url", url, check_remote)
     config, schema = directory / CONFIG, directory / SCHEMA
+    environment_schema = directory / ENVIRONMENT_SCHEMA
     if not force:
-        existing = [p for p in (config, schema) if os.path.lexists(p)]
+        existing = [p for p in (config, schema, environment_schema) if os.path.lexists(p)]
         if existing:
             raise UsageError(
                 [
@@ -124,10 +128,11 @@ def init(
         config.parent.mkdir(parents=True, exist_ok=True)
         _write(config, text)
         _write(schema, schema_json())
+        _write(environment_schema, environment_schema_json())
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) else str(directory)
         raise UsageError([Problem(Location(where), f"cannot write: {exc.strerror}")]) from None
-    return Initialized(config, schema)
+    return Initialized(config, schema, environment_schema)
 
 
 def _write(path: Path, text: str) -> None:

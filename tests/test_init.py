@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gigrouter.pipeline import schema_json
+from gigrouter.pipeline import environment_schema_json, schema_json
 
 
 def run(exe: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,6 +41,10 @@ def test_init_then_render_and_validate_are_clean(gigrouter_exe: str, tmp_path: P
     assert text.startswith("# yaml-language-server: $schema=platform.schema.json\n")
     assert (tmp_path / "site/config/platform.schema.json").read_text(encoding="utf-8") == (
         schema_json()
+    )
+    # the schema a second environment's overlay points at (README: a second environment)
+    assert (tmp_path / "site/config/environment.schema.json").read_text(encoding="utf-8") == (
+        environment_schema_json()
     )
     data = yaml.safe_load(text)
     assert data["name"] == "shop"
@@ -80,6 +84,8 @@ def test_init_refuses_to_overwrite_without_force(gigrouter_exe: str, tmp_path: P
     assert again.stderr.splitlines() == [
         f"error: {Path('config/platform.yaml')}: already exists; pass --force to overwrite it",
         f"error: {Path('config/platform.schema.json')}: already exists; pass --force to"
+        " overwrite it",
+        f"error: {Path('config/environment.schema.json')}: already exists; pass --force to"
         " overwrite it",
     ]
     assert config.read_text(encoding="utf-8") == "# my own edits\n"
