@@ -267,6 +267,21 @@ components:
 """
 
 
+def test_a_misspelt_item_that_breaks_the_model_keeps_its_did_you_mean(tmp_path: Path) -> None:
+    """A misspelt name adds an item without the base's required keys: the error comes with the
+    note that names the item it was probably meant to change."""
+    overlay = (
+        "namespace_suffix: qa\ncomponents:\n  backend:\n    env:\n"
+        "      - name: ALLOWED_HOST\n        config_map_key: null\n"
+    )
+    config = project(tmp_path, {"qa": overlay})
+    with pytest.raises(ConfigError) as info:
+        build_trees(config, everything=True)
+    notes = [line for line in info.value.lines() if ": note: " in line]
+    assert notes and all("(did you mean" in n for n in notes), info.value.lines()
+    assert len(info.value.lines()) > len(notes)  # the errors themselves come first
+
+
 def test_an_overlay_item_that_is_not_in_the_base_is_a_warning(tmp_path: Path) -> None:
     config = project(tmp_path, {"qa": TYPO})
     out = tmp_path / "out"

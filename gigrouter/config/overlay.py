@@ -194,7 +194,14 @@ def read_environment_source(
         if isinstance(base_gitops, dict):
             prefix = str(base_gitops.get("path") or "").strip("/")
             base_gitops["path"] = "/".join(p for p in (prefix, ENVIRONMENTS_DIR, name) if p)
-    return build_platform(merged), warnings, merged
+    try:
+        platform = build_platform(merged)
+    except ConfigError as error:
+        # An item the overlay adds by a misspelt name lacks the base's required keys: the
+        # errors about it make sense only with the "did you mean", so it comes along.
+        notes = [Problem(w.location, f"note: {w.message}") for w in warnings]
+        raise ConfigError([*error.problems, *notes]) from None
+    return platform, warnings, merged
 
 
 NAMESPACE_SUFFIX = "namespace_suffix"
