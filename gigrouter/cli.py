@@ -550,7 +550,7 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
     from dataclasses import replace
 
     from gigrouter.validate.findings import Report
-    from gigrouter.validate.runner import validate_memory, validate_path
+    from gigrouter.validate.runner import all_rules, validate_memory, validate_path
     from gigrouter.validate.settings import read_settings
     from gigrouter.validate.tree import MANIFEST_SUFFIXES, MemoryFiles
 
@@ -599,7 +599,7 @@ def _validate_all(paths: list[Path], env: str | None, options: Options) -> Repor
             total.files += part.files
             total.resources += part.resources
     if texts:
-        part = validate_memory(MemoryFiles(texts), options, read_settings(Path(".")))
+        part = validate_memory(MemoryFiles(texts), options, read_settings(Path("."), all_rules()))
         part.findings = [replace(f, file=shown.get(f.file, f.file)) for f in part.findings]
         total.findings.extend(part.findings)
         total.files += part.files

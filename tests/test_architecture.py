@@ -22,6 +22,7 @@ STAGES: dict[str, int] = {
     "markdown": 0,
     "yamlio": 0,
     "safeyaml": 0,
+    "helm": 0,
     "cache": 0,  # the user cache (compiled templates, help text): standard library only
     # the pipeline
     "model": 1,  # the typed platform: built by config, read by everything after

@@ -29,13 +29,13 @@ from pydantic import BaseModel
 
 from gigrouter.docs import facts as docs_facts
 from gigrouter.docs import platform_readme, wave_reason
+from gigrouter.helm import grafana_fullname
 from gigrouter.layout import README, TreeSettings
 from gigrouter.markdown import MermaidIds, code, comment, label, table, text
 from gigrouter.model import Platform, Route
 from gigrouter.pipeline import Built, build_trees, combine, tree_outputs
 from gigrouter.render import RenderedTree, render
 from gigrouter.types import printable
-from gigrouter.validate.rules.alb import grafana_fullname as validate_grafana_fullname
 from gigrouter.validate.runner import validate_memory
 from gigrouter.validate.tree import MemoryFiles
 
@@ -256,7 +256,7 @@ def test_routes_are_those_of_the_rendered_ingresses_and_chart_values(trees: list
             if grafana.get("ingress", {}).get("enabled"):
                 app = next(a for a in built.platform.active_applications() if a.path == path[:-12])
                 assert app.helm is not None
-                name = validate_grafana_fullname(app.helm.release_name or app.name, grafana)
+                name = grafana_fullname(app.helm.release_name or app.name, grafana)
                 for host in grafana["ingress"]["hosts"]:
                     rendered.add((host, grafana["ingress"]["path"], name, 80, app.namespace))
         documented = {
@@ -689,22 +689,6 @@ def test_golden_trees_hold_the_docs(case: str) -> None:
     assert README in pages
     for page in pages:
         assert (expected / page).read_text(encoding="utf-8") == tree.files[page], page
-
-
-@given(
-    release=st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True),
-    name=st.one_of(st.none(), st.sampled_from(["", "grafana", "dash", "x"])),
-    full=st.one_of(st.none(), st.sampled_from(["", "dashboards", "g" * 70 + "-x"])),
-)
-def test_grafana_service_name_matches_validate(
-    release: str, name: str | None, full: str | None
-) -> None:
-    section = {
-        k: v for k, v in (("nameOverride", name), ("fullnameOverride", full)) if v is not None
-    }
-    assert docs_facts.grafana_fullname(release, section) == validate_grafana_fullname(
-        release, section
-    )
 
 
 def test_the_readme_example_is_real_output() -> None:

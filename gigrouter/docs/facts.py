@@ -9,8 +9,7 @@ value of a ConfigMap, an environment variable or Helm values.
 
 from __future__ import annotations
 
-from typing import Any
-
+from gigrouter.helm import GRAFANA_SERVICE_PORT, grafana_fullname
 from gigrouter.layout import observability_values, part_of, registry
 from gigrouter.layout.inventory import (
     Chart,
@@ -38,8 +37,6 @@ __all__ = [
     "split_image",
 ]
 
-GRAFANA_SERVICE_PORT = 80  # the grafana chart's service.port default
-GRAFANA_FULLNAME_MAX = 63
 
 
 def facts(platform: Platform) -> Facts:
@@ -117,17 +114,6 @@ def _chart_routes(platform: Platform, app: Application) -> list[Route]:
         )
         for host in (hosts if isinstance(hosts, list) else [])
     ]
-
-
-def grafana_fullname(release: str, section: dict[str, Any]) -> str:
-    """The grafana chart's ``grafana.fullname``: its Service and Ingress name."""
-    override = section.get("fullnameOverride")
-    if isinstance(override, str) and override:
-        return override[:GRAFANA_FULLNAME_MAX].rstrip("-")
-    chart = section.get("nameOverride")
-    chart = chart if isinstance(chart, str) and chart else "grafana"
-    name = release if chart in release else f"{release}-{chart}"
-    return name[:GRAFANA_FULLNAME_MAX].rstrip("-")
 
 
 def split_image(reference: str) -> tuple[str, str, str]:

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gigrouter.helm import CHART_CRD_GROUPS
 from gigrouter.validate.context import as_dict, as_list, dig
-from gigrouter.validate.runner import CHART_CRD_GROUPS
 from gigrouter.validate.tree import AppInfo, Document, Tree
 
 

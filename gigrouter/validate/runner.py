@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
+from gigrouter.helm import CHART_CRD_GROUPS
+from gigrouter.provenance import Lines, disk_lines
 from gigrouter.safeyaml import cut
 from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
@@ -172,17 +174,6 @@ def _externals(tree: Tree, options: Options) -> dict[tuple[str, str, str], Exter
     return out
 
 
-# The API groups whose CRDs the charts gigrouter renders install (read from each chart's
-# crds/ or templates). Hand-written repos get these from their Applications' charts; the
-# metadata file adds any others.
-CHART_CRD_GROUPS = {
-    "aws-load-balancer-controller": ("elbv2.k8s.aws",),
-    "external-secrets": ("external-secrets.io", "generators.external-secrets.io"),
-    "kube-prometheus-stack": ("monitoring.coreos.com",),
-    "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
-}
-
-
 def _crd_groups(tree: Tree) -> dict[str, str]:
     groups: dict[str, str] = {}
     for app in tree.applications:
@@ -268,7 +259,7 @@ def validate_path(path: Path, options: Options | None = None) -> Report:
         raise UsageError([Problem(Location(str(path)), "no such directory")])
     if not path.is_dir():
         raise UsageError([Problem(Location(str(path)), "is not a directory")])
-    settings = read_settings(path)
+    settings = read_settings(path, all_rules())
     options = settings.options(options or Options())
     skip = excluder(options.exclude + settings.exclude)
     trees = [load_tree(path, exclude=skip, render=options.render)]
@@ -277,13 +268,18 @@ def validate_path(path: Path, options: Options | None = None) -> Report:
         trees.append(
             load_tree(path / "environments" / name, prefix=prefix, bound=path, exclude=skip)
         )
-    return _report(trees, options, settings)
+    # the config lines of the tree's provenance, from the config files it names
+    return _report(trees, options, settings, disk_lines(path))
 
 
 def validate_memory(
-    files: MemoryFiles, options: Options | None = None, settings: Settings | None = None
+    files: MemoryFiles,
+    options: Options | None = None,
+    settings: Settings | None = None,
+    lines: Lines | None = None,
 ) -> Report:
-    """Validate a tree held in memory, as ``validate_path`` would once it is written."""
+    """Validate a tree held in memory, as ``validate_path`` would once it is written;
+    ``lines``: the config lines of its provenance (render's source maps), none without."""
     settings = settings or Settings()
     options = settings.options(options or Options())
     skip = excluder(options.exclude + settings.exclude)
@@ -294,15 +290,22 @@ def validate_memory(
         trees.append(
             load_tree(Path("."), prefix=prefix, memory=files.below(prefix), exclude=skip)
         )
-    return _report(trees, options, settings)
+    return _report(trees, options, settings, lines)
 
 
-def _report(trees: list[Tree], options: Options, settings: Settings | None = None) -> Report:
+def _report(
+    trees: list[Tree],
+    options: Options,
+    settings: Settings | None = None,
+    lines: Lines | None = None,
+) -> Report:
     trees = [each for tree in trees for each in (tree, *tree.variants)]
     report = Report()
     found: list[Finding] = []
     for tree in trees:
-        for finding in attach(locate(check_tree(tree, options, trees), tree.text), tree.metadata):
+        for finding in attach(
+            locate(check_tree(tree, options, trees), tree.text), tree.metadata, lines
+        ):
             found.append(
                 replace(finding, file=tree.prefix + finding.file, message=cut(finding.message))
             )

@@ -21,7 +21,7 @@ key (exit 2), never a silently ignored setting: an unknown rule id gets a "did y
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -148,9 +148,9 @@ def excluder(patterns: Iterable[str]) -> Callable[[str], bool] | None:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def read_settings(root: Path) -> Settings:
+def read_settings(root: Path, known: Collection[str]) -> Settings:
     """The settings of the tree at ``root``: its ``.gigrouter.yaml``, else the ``validate:``
-    section of its metadata file; none when it has neither."""
+    section of its metadata file; none when it has neither. ``known``: every rule id."""
     from gigrouter import safeyaml
     from gigrouter.validate.tree import METADATA_FILE
 
@@ -165,16 +165,18 @@ def read_settings(root: Path) -> Settings:
                 return Settings()  # the tree's own walk reports an unreadable metadata file
             raise ConfigError([Problem(Location(name), exc.reason)]) from None
         if section is None or _SECTION.search(text):
-            return parse_settings(text, name, section)
+            return parse_settings(text, name, known, section)
     return Settings()
 
 
 _SECTION = re.compile(rf"^{METADATA_SECTION}\s*:", re.M)
 
 
-def parse_settings(text: str, file: str, section: str | None = None) -> Settings:
-    """Settings from the text of ``file`` (under the key ``section`` when given); every
-    mistake is reported at once, at its line."""
+def parse_settings(
+    text: str, file: str, known: Collection[str], section: str | None = None
+) -> Settings:
+    """Settings from the text of ``file`` (under the key ``section`` when given), for the rules
+    ``known``; every mistake is reported at once, at its line."""
     from gigrouter.config.load import did_you_mean, parse_yaml, render_path
 
     source = parse_yaml(text, file, allow_empty=True)
@@ -197,9 +199,7 @@ def parse_settings(text: str, file: str, section: str | None = None) -> Settings
         if key not in _KEYS:
             problem((key,), f"unknown key {key!r}{did_you_mean(str(key), set(_KEYS))}")
 
-    from gigrouter.validate.runner import all_rules
-
-    known = set(all_rules())
+    known = set(known)
     severities: dict[str, Severity] = {}
     disabled: dict[str, Disabled] = {}
     rules = data.get("rules", {})

@@ -258,7 +258,7 @@ def test_settings_in_the_metadata_file(tmp_path: Path) -> None:
 )
 def test_settings_mistakes_name_file_line_and_key(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_settings(text, ".gigrouter.yaml")
+        parse_settings(text, ".gigrouter.yaml", all_rules())
     assert any(line.startswith(message) or message in line for line in caught.value.lines()), (
         caught.value.lines()
     )
@@ -274,7 +274,9 @@ def test_a_bad_settings_file_exits_2_naming_the_line(tmp_path: Path) -> None:
 
 
 def test_off_written_plain_is_off() -> None:
-    settings = parse_settings("rules:\n  image-tag: {severity: off, reason: why}\n", "s.yaml")
+    settings = parse_settings(
+        "rules:\n  image-tag: {severity: off, reason: why}\n", "s.yaml", all_rules()
+    )
     assert set(settings.disabled) == {"image-tag"}
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from gigrouter import safeyaml
+from gigrouter.helm import grafana_fullname, helm_trunc
 from gigrouter.validate.context import Context, dig
 from gigrouter.validate.findings import Finding, Resource, Severity
 from gigrouter.validate.tree import AppInfo, Document
@@ -122,7 +123,6 @@ CATCH_ALL_PATTERN = "/*"
 # kube-prometheus-stack and grafana chart naming (ARGOCD-NOTES.md section 6).
 KPS_CHART = "kube-prometheus-stack"
 KPS_FULLNAME_MAX = 26
-GRAFANA_FULLNAME_MAX = 63
 KPS_COMPONENTS = ("prometheus", "alertmanager")
 
 
@@ -391,32 +391,16 @@ def release_name(app: AppInfo) -> str:
     return app.name
 
 
-def _trunc(name: str, limit: int) -> str:
-    return name[:limit].rstrip("-")
-
-
 def kps_fullname(release: str, values: dict[str, Any]) -> str:
     """kube-prometheus-stack.fullname (templates/_helpers.tpl, 58.5.0)."""
     override = values.get("fullnameOverride")
     if isinstance(override, str) and override:
-        return _trunc(override, KPS_FULLNAME_MAX)
+        return helm_trunc(override, KPS_FULLNAME_MAX)
     chart = values.get("nameOverride") if isinstance(values.get("nameOverride"), str) else ""
     chart = chart or KPS_CHART
     if chart in release:
-        return _trunc(release, KPS_FULLNAME_MAX)
-    return _trunc(f"{release}-{chart}", KPS_FULLNAME_MAX)
-
-
-def grafana_fullname(release: str, section: dict[str, Any]) -> str:
-    """grafana.fullname of the grafana (sub)chart."""
-    override = section.get("fullnameOverride")
-    if isinstance(override, str) and override:
-        return _trunc(override, GRAFANA_FULLNAME_MAX)
-    chart = section.get("nameOverride") if isinstance(section.get("nameOverride"), str) else ""
-    chart = chart or "grafana"
-    if chart in release:
-        return _trunc(release, GRAFANA_FULLNAME_MAX)
-    return _trunc(f"{release}-{chart}", GRAFANA_FULLNAME_MAX)
+        return helm_trunc(release, KPS_FULLNAME_MAX)
+    return helm_trunc(f"{release}-{chart}", KPS_FULLNAME_MAX)
 
 
 def key_line(text: str, key: str) -> int:
