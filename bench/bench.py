@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,23 @@ def _run(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
-def measure(commands: Commands, cwd: Path, repeat: int) -> dict[str, dict[str, float]]:
-    """Median wall seconds and peak RSS of ``repeat`` runs of each command, alternating."""
-    for cmd in commands.values():
+def measure(
+    commands: Commands,
+    cwd: Path,
+    repeat: int,
+    before: dict[str, Callable[[], None]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Median wall seconds and peak RSS of ``repeat`` runs of each command, alternating;
+    ``before`` names what to do (untimed) before each run of a command."""
+    before = before or {}
+    for name, cmd in commands.items():
+        before.get(name, lambda: None)()
         _run(cmd, cwd)  # warm-up: the OS file cache, bytecode, gigrouter's template cache
     times: dict[str, list[float]] = {name: [] for name in commands}
     peaks = dict.fromkeys(commands, 0.0)
     for _ in range(repeat):
         for name, cmd in commands.items():
+            before.get(name, lambda: None)()
             seconds, peak = _run(cmd, cwd)
             times[name].append(seconds)
             peaks[name] = max(peaks[name], peak)
@@ -154,8 +164,22 @@ def case(config: Path, scratch: Path, repeat: int, kustomize: bool) -> dict[str,
         [gigrouter, "render", "-c", str(config), "--out", str(out)], check=True, capture_output=True
     )
     files = manifest_files(out)
-    listing = scratch / "files.txt"
-    listing.write_text("\n".join(files))
+    # A render replaces the tree it wrote before, as in a checkout; when that fails, each run
+    # renders into a new directory instead, and the report says why.
+    again = subprocess.run(
+        [gigrouter, "render", "-c", str(config), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    before: dict[str, Callable[[], None]] = {}
+    render_into = "the tree of the previous run"
+    if again.returncode != 0:
+        render_into = (
+            "a new directory each run; into the previous tree: "
+            + (again.stderr.strip().splitlines() or [f"exit code {again.returncode}"])[0][:300]
+        )
+        before["render"] = lambda: shutil.rmtree(out, ignore_errors=True)
     plan = scratch / "bare.pickle"
     subprocess.run(
         [python, str(HERE / "bare_render.py"), "prepare", str(config), str(plan)],
@@ -172,7 +196,11 @@ def case(config: Path, scratch: Path, repeat: int, kustomize: bool) -> dict[str,
     kubeconform = shutil.which("kubeconform")
     if kubeconform:
         commands["kubeconform"] = [kubeconform, "-strict", "-ignore-missing-schemas", *files]
-    results: dict[str, Any] = {"files": len(files), **measure(commands, scratch, repeat)}
+    results: dict[str, Any] = {
+        "files": len(files),
+        "render_into": render_into,
+        **measure(commands, scratch, repeat, before),
+    }
     if not kubeconform:
         results["kubeconform"] = {"missing": True, "stand_in": "parse"}
     # the floor did the same work: its files are gigrouter's, byte for byte
@@ -381,6 +409,9 @@ def print_table(report: dict[str, Any]) -> None:
     for name, data in rows:
         if differs := data["bare_render"]["differs"]:
             print(f"  {name}: the bare render differs from gigrouter's in {differs[:5]}")
+    for name, data in rows:
+        if not data["render_into"].startswith("the tree"):
+            print(f"  {name}: render into {data['render_into']}")
     if any(data.get("kubeconform", {}).get("missing") for _, data in rows):
         print("kubeconform: missing (not on PATH); the bare parse stands in for it")
     print()

@@ -36,6 +36,7 @@ def test_quick_benchmark_writes_its_report(tmp_path: Path) -> None:
         # the floor renders the same templates into the same bytes
         assert case["bare_render"]["differs"] == []
         assert case["files"] >= 6
+        assert isinstance(case["render_into"], str)
         if shutil.which("kubeconform"):
             assert case["kubeconform"]["seconds"] > 0
         else:
