@@ -56,6 +56,9 @@ class Built:
     # What loading the config found worth saying that is not an error (overlay items that the
     # base does not have).
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    # The source map it was built from (an environment's merged one): the lines of its
+    # provenance, which the tree does not write.
+    source: SourceMap | None = field(default=None, compare=False)
 
     @property
     def prefix(self) -> str:
@@ -139,7 +142,7 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
         )
         tree = render(tree_outputs(platforms[name], config.name, settings))
         tree = _with_provenance(tree, config, platforms[name], sources[name], settings)
-        built.append(Built(name, platforms[name], tree, tuple(warnings[name])))
+        built.append(Built(name, platforms[name], tree, tuple(warnings[name]), sources[name]))
     return built
 
 
@@ -274,7 +277,8 @@ def render_to(
         ensure_replaceable(out)
     # The tree is validated as it will be written (the documents the render parsed, with the
     # text for line numbers), before anything touches the disk.
-    report = validate_memory(MemoryFiles(tree.files, tree.documents), options)
+    lines = provenance.source_lines(config, [b.source for b in mine if b.source is not None])
+    report = validate_memory(MemoryFiles(tree.files, tree.documents), options, lines=lines)
     report.findings.extend(load_warnings(mine))
     if report.errors:
         raise ValidationFailed(report, report.errors)

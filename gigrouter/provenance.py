@@ -4,19 +4,25 @@ Built after render from the platform, the config's source map (an environment's 
 whose keys an overlay set point at the overlay) and the rendered documents; written into the
 tree's metadata file as ``provenance:``, one line per object or field::
 
-    Deployment/backend/backend: config/platform.yaml:218 components.backend
-    Deployment/backend/backend spec.replicas: config/platform.yaml:221 components.backend.replicas
+    Deployment/backend/backend: config/platform.yaml components.backend
+    Deployment/backend/backend spec.replicas: config/platform.yaml components.backend.replicas
 
 and read back by validate, which gives each finding on a mapped object the entry of the
 longest field path that is a prefix of the finding's path (its ``origin``). Files are named
 from the directory above the config's (``config/platform.yaml``), the same wherever the
 command runs, so the tree stays byte-identical.
+
+The tree names no line: an edit that only moves keys (a comment added at the top) leaves it
+unchanged. The line is looked up when a finding is reported (``Lines``): during render from
+the source maps in memory (``source_lines``), for a tree on disk by reading the config file
+the entry names (``ConfigFiles``); when that file is not there, the origin has no line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from gigrouter import yamlio
-from gigrouter.config.load import KeyPath, SourceMap, render_path
+from gigrouter.config.load import KeyPath, SourceMap, read_yaml, render_path
+from gigrouter.errors import ConfigError
 from gigrouter.model import Platform
 
 SECTION = "provenance"
@@ -55,20 +62,20 @@ WAVE_ANNOTATION = "metadata.annotations.argocd.argoproj.io/sync-wave"
 
 @dataclass(frozen=True)
 class Entry:
-    """One config key: its file (as the tree names it), line and dotted key path."""
+    """One config key: its file (as the tree names it) and dotted key path."""
 
     file: str
-    line: int
     key: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line} {self.key}"
+        return f"{self.file} {self.key}"
 
 
 # object ("Kind/namespace/name") -> field path ("" for the object itself) -> its entry
 Provenance = dict[str, dict[str, Entry]]
 
-_LINE = re.compile(r"^(?P<file>\S.*?):(?P<line>\d+) (?P<key>\S+)$")
+# "FILE KEY"; a tree an older gigrouter wrote says "FILE:LINE KEY", whose line is not used.
+_LINE = re.compile(r"^(?P<file>\S.*?)(?::\d+)? (?P<key>\S+)$")
 
 
 def object_id(kind: str, namespace: str, name: str) -> str:
@@ -82,8 +89,8 @@ class _Builder:
         self.files = files  # the source map's file names -> the names the tree shows
 
     def entry(self, path: KeyPath) -> Entry:
-        file, line = self.source.origin(path)
-        return Entry(self.files.get(file, file), line, render_path(path, self.source.data))
+        file, _ = self.source.origin(path)
+        return Entry(self.files.get(file, file), render_path(path, self.source.data))
 
     def has(self, path: KeyPath) -> bool:
         return path in self.source.lines
@@ -290,7 +297,7 @@ def parse(section: Any) -> Provenance:
         if not isinstance(label, str) or found is None:
             continue
         obj, _, field = label.partition(" ")
-        entry = Entry(found["file"], int(found["line"]), found["key"])
+        entry = Entry(found["file"], found["key"])
         out.setdefault(obj, {})[field] = entry
     return out
 
@@ -321,3 +328,85 @@ def with_section(metadata: dict[str, Any], provenance: Provenance) -> dict[str, 
 
 def dump_metadata(metadata: dict[str, Any], header: str) -> str:
     return yamlio.dump_all([metadata], header)
+
+
+class Lines:
+    """The line of a config key: file (as the tree names it) -> dotted key path -> line.
+    A key with no line of its own (a default below a key the config writes) has the line of
+    its nearest parent in the same file, as the source map's ``origin`` gives it."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, dict[str, int]] = {}
+
+    def add(self, source: SourceMap, files: Mapping[str, str]) -> None:
+        """The keys of ``source`` (a merged one's under the file each came from), its file
+        names shown as ``files`` says (``shown_files``)."""
+        for path, line in source.lines.items():
+            file = source.files.get(path, source.file)
+            keys = self.index.setdefault(files.get(file, file), {})
+            keys.setdefault(render_path(path, source.data), line)
+
+    def keys(self, file: str) -> dict[str, int] | None:
+        return self.index.get(file)
+
+    def line(self, entry: Entry) -> int:
+        """The line of ``entry``'s key, 0 when its file or key is unknown."""
+        keys = self.keys(entry.file)
+        if not keys:
+            return 0
+        parts = _KEY_PART.findall(entry.key)
+        for end in range(len(parts), -1, -1):  # down to "": the document's first line
+            line = keys.get("".join(parts[:end]))
+            if line:
+                return line
+        return 0
+
+
+# One step of a dotted key path: ".name", "name" (the first) or "[item]".
+_KEY_PART = re.compile(r"\[[^\]]*\]|\.?[^.\[]+")
+
+
+def source_lines(config: Path, sources: Iterable[SourceMap]) -> Lines:
+    """The lines of the source maps render loaded from ``config`` (the base's, an
+    environment's merged one), named as the tree names them."""
+    lines = Lines()
+    for source in sources:
+        lines.add(source, shown_files(config, source))
+    return lines
+
+
+class ConfigFiles(Lines):
+    """The lines of the config files a tree on disk names, read when first asked for: the
+    entry's path relative to the first of ``bases`` that holds it (the directory above the
+    config's: a tree's parent when it sits beside config/, the grandparent when it sits in
+    the config's directory, or the working directory). A path that is absolute, climbs out
+    (``..``) or is not YAML is not read; a file that is not there or does not parse gives no
+    lines."""
+
+    def __init__(self, bases: Sequence[Path]) -> None:
+        super().__init__()
+        self.bases = tuple(bases)
+
+    def keys(self, file: str) -> dict[str, int] | None:
+        if file not in self.index:
+            self.index[file] = {}
+            found = self._find(file)
+            if found is not None:
+                with contextlib.suppress(ConfigError):
+                    self.add(read_yaml(found, file, allow_empty=True), {})
+        return self.index[file]
+
+    def _find(self, file: str) -> Path | None:
+        rel = Path(file)
+        if rel.is_absolute() or ".." in rel.parts or rel.suffix not in (".yaml", ".yml"):
+            return None
+        for base in self.bases:
+            if (base / rel).is_file():
+                return base / rel
+        return None
+
+
+def disk_lines(tree: Path) -> ConfigFiles:
+    """``ConfigFiles`` for the tree at ``tree``."""
+    top = Path(tree).absolute()
+    return ConfigFiles((top.parent, top.parent.parent, Path.cwd()))

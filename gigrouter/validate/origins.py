@@ -1,11 +1,12 @@
 """The config key behind each finding of a tree gigrouter rendered, and fixes in its terms.
 
 The tree's metadata file carries the render's provenance (``gigrouter.provenance``): for each
-object, and for the fields a config key sets, the file, line and key. A finding on a mapped
-object gets the entry of the longest field path that holds the finding's ``path`` as its
-``origin``; for the rules in ``CONFIG_FIXES`` the fix at the end of the message (after the last
-``; ``) is said in config keys instead of manifest fields, since the manifest is regenerated
-and an edit to it would be lost.
+object, and for the fields a config key sets, the file and key. A finding on a mapped object
+gets the entry of the longest field path that holds the finding's ``path`` as its ``origin``,
+with the key's line when ``lines`` knows it (``provenance.Lines``: render's source maps, or
+the config file read from disk); for the rules in ``CONFIG_FIXES`` the fix at the end of the
+message (after the last ``; ``) is said in config keys instead of manifest fields, since the
+manifest is regenerated and an edit to it would be lost.
 """
 
 from __future__ import annotations
@@ -48,9 +49,13 @@ CONFIG_FIXES = {
 _OTHER = re.compile(r"^(?P<kind>[A-Za-z]+) '(?P<name>[^']+)'")
 
 
-def attach(findings: Iterable[Finding], metadata: dict[str, Any]) -> Iterator[Finding]:
+def attach(
+    findings: Iterable[Finding], metadata: dict[str, Any], lines: provenance.Lines | None = None
+) -> Iterator[Finding]:
     """``findings`` with the origin of each mapped one, the fixes of ``CONFIG_FIXES`` in
-    config keys; unchanged when the tree's metadata holds no provenance."""
+    config keys; unchanged when the tree's metadata holds no provenance. Without ``lines``
+    the origins name no line."""
+    lines = lines or provenance.Lines()
     mapped = provenance.parse(metadata.get(provenance.SECTION))
     for finding in findings:
         res = finding.resource
@@ -63,16 +68,18 @@ def attach(findings: Iterable[Finding], metadata: dict[str, Any]) -> Iterator[Fi
             yield finding
             continue
         entry = found[0]
-        origin = Origin(entry.file, entry.line, entry.key)
-        yield _in_config_terms(replace(finding, origin=origin), mapped)
+        origin = Origin(entry.file, lines.line(entry), entry.key)
+        yield _in_config_terms(replace(finding, origin=origin), mapped, lines)
 
 
-def _in_config_terms(finding: Finding, mapped: provenance.Provenance) -> Finding:
+def _in_config_terms(
+    finding: Finding, mapped: provenance.Provenance, lines: provenance.Lines
+) -> Finding:
     fix = CONFIG_FIXES.get(finding.rule)
     head, sep, _ = finding.message.rpartition("; ")
     if fix is None or not sep or finding.origin is None or finding.resource is None:
         return finding
-    entry = provenance.Entry(finding.origin.file, finding.origin.line, finding.origin.key)
+    entry = provenance.Entry(finding.origin.file, finding.origin.key)
     if fix.other:
         named = _OTHER.match(finding.message)
         if named is None:
@@ -83,5 +90,6 @@ def _in_config_terms(finding: Finding, mapped: provenance.Provenance) -> Finding
             return finding
         entry = other[0]
     key = entry.key if entry.key.endswith("." + fix.field) else f"{entry.key}.{fix.field}"
-    text = fix.text.format(key=key, at=f"{entry.file}:{entry.line}")
+    line = lines.line(entry)
+    text = fix.text.format(key=key, at=f"{entry.file}:{line}" if line else entry.file)
     return replace(finding, message=f"{head}{sep}{text}")

@@ -9,7 +9,7 @@ from typing import Any
 
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.helm import CHART_CRD_GROUPS
-from gigrouter.provenance import Lines, disk_lines
+from gigrouter.provenance import ConfigFiles, Lines, disk_lines
 from gigrouter.safeyaml import cut
 from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
@@ -279,7 +279,8 @@ def validate_memory(
     lines: Lines | None = None,
 ) -> Report:
     """Validate a tree held in memory, as ``validate_path`` would once it is written;
-    ``lines``: the config lines of its provenance (render's source maps), none without."""
+    ``lines``: the config lines of its provenance (render's source maps), by default from the
+    config files it names relative to the working directory."""
     settings = settings or Settings()
     options = settings.options(options or Options())
     skip = excluder(options.exclude + settings.exclude)
@@ -290,7 +291,7 @@ def validate_memory(
         trees.append(
             load_tree(Path("."), prefix=prefix, memory=files.below(prefix), exclude=skip)
         )
-    return _report(trees, options, settings, lines)
+    return _report(trees, options, settings, lines or ConfigFiles((Path.cwd(),)))
 
 
 def _report(

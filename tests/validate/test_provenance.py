@@ -3,7 +3,8 @@
 The defects are made in a copy of config/ (the default platform and its staging overlay) and
 go through the installed command: ``gigrouter render -o json`` (validated in memory) and
 ``gigrouter validate out`` in text, JSON and SARIF (the provenance read back from the written
-metadata file).
+metadata file, the line from the config file it names). The tree names no line, so an edit
+that only moves keys leaves it byte-identical.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def _untag(path: Path, after: str) -> int:
             path.write_text("".join(lines), encoding="utf-8")
             return i + 1
     raise AssertionError(f"no backend image after {after!r} in {path}")
+
+
+def _tree_bytes(out: Path) -> dict[str, bytes]:
+    """Every file under ``out`` (relative path -> its bytes)."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
 
 
 def _run(exe: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -87,8 +95,8 @@ def test_validate_reads_the_provenance_back_from_the_written_tree(
     assert _run(gigrouter_exe, root, "render").returncode == 0
     metadata = (root / "out" / "gigrouter-metadata.yaml").read_text(encoding="utf-8")
     assert (
-        f"'Deployment/backend/backend spec.template.spec.containers[0].image':"
-        f" 'config/platform.yaml:{line} components.backend.image'" in metadata
+        "'Deployment/backend/backend spec.template.spec.containers[0].image':"
+        " 'config/platform.yaml components.backend.image'" in metadata
     )
     done = _run(gigrouter_exe, root, "validate", "out", "-o", "json")
     assert done.returncode == 0, done.stderr
@@ -169,9 +177,10 @@ def test_every_object_of_the_default_render_is_mapped() -> None:
                 m = doc["metadata"]
                 objects.add(provenance.object_id(doc["kind"], m.get("namespace", ""), m["name"]))
     assert objects and objects <= set(mapped), sorted(objects - set(mapped))
-    assert all(
-        e.file == "config/platform.yaml" and e.line > 0 for f in mapped.values() for e in f.values()
-    )
+    assert all(e.file == "config/platform.yaml" for f in mapped.values() for e in f.values())
+    # every entry names a key the config writes (or below one): its line is found
+    lines = provenance.disk_lines(REPO / "out")
+    assert all(lines.line(e) > 0 for f in mapped.values() for e in f.values())
 
 
 def _finding(rule: str, message: str, path: str = "", kind: str = "Deployment") -> Finding:
@@ -181,19 +190,40 @@ def _finding(rule: str, message: str, path: str = "", kind: str = "Deployment") 
 
 MAPPED = {
     "provenance": {
-        "Deployment/shop/web": "config/platform.yaml:30 components.frontend",
+        "Deployment/shop/web": "config/platform.yaml components.frontend",
         "Deployment/shop/web spec.template.spec.containers[1]": (
-            "config/platform.yaml:41 applications[shop].workloads[web].sidecars[0]"
+            "config/platform.yaml applications[shop].workloads[web].sidecars[0]"
         ),
         "Deployment/shop/web spec.template.spec.containers[0].image": (
-            "config/platform.yaml:32 components.frontend.image"
+            "config/platform.yaml components.frontend.image"
         ),
-        "ServiceAccount/shop/web": "config/environments/prod.yaml:7 applications[shop]",
+        "ServiceAccount/shop/web": "config/environments/prod.yaml applications[shop]",
         "ServiceAccount/shop/web metadata.annotations.argocd.argoproj.io/sync-wave": (
-            "config/environments/prod.yaml:9 applications[shop].wave"
+            "config/environments/prod.yaml applications[shop].wave"
         ),
     }
 }
+
+
+def _lines(index: dict[str, dict[str, int]]) -> provenance.Lines:
+    lines = provenance.Lines()
+    lines.index = index
+    return lines
+
+
+# The lines of MAPPED's keys, as render's source maps would give them; a sidecar's resources
+# are not written, so its entry takes the line of the sidecar.
+LINES = _lines(
+    {
+        "config/platform.yaml": {
+            "components": 29,
+            "components.frontend": 30,
+            "components.frontend.image": 32,
+            "applications[shop].workloads[web].sidecars[0]": 41,
+        },
+        "config/environments/prod.yaml": {"applications[shop]": 7, "applications[shop].wave": 9},
+    }
+)
 
 
 @pytest.mark.parametrize(
@@ -216,8 +246,12 @@ MAPPED = {
     ],
 )
 def test_the_longest_mapped_field_holding_the_path_is_the_origin(path: str, origin: Origin) -> None:
-    (found,) = attach([_finding("schema", "bad", path)], MAPPED)
+    (found,) = attach([_finding("schema", "bad", path)], MAPPED, LINES)
     assert found.origin == origin
+    # without the lines (the config file is not there), the same file and key, no line
+    (bare,) = attach([_finding("schema", "bad", path)], MAPPED)
+    assert bare.origin == Origin(origin.file, 0, origin.key)
+    assert str(bare.origin) == f"{origin.file} {origin.key}"
 
 
 def test_fixes_are_said_in_config_keys_where_the_tree_is_gigroupers() -> None:
@@ -233,7 +267,7 @@ def test_fixes_are_said_in_config_keys_where_the_tree_is_gigroupers() -> None:
         " as it; give ServiceAccount 'web' an earlier sync step (a lower"
         " argocd.argoproj.io/sync-wave, or an earlier phase)",
     )
-    found = list(attach([resources, wave], MAPPED))
+    found = list(attach([resources, wave], MAPPED, LINES))
     key = "applications[shop].workloads[web].sidecars[0].resources"
     assert found[0].message.endswith(
         f"; set {key}.requests (cpu and memory) and {key}.limits.memory"
@@ -248,6 +282,54 @@ def test_fixes_are_said_in_config_keys_where_the_tree_is_gigroupers() -> None:
 
 
 def test_a_hand_edited_provenance_line_is_left_out() -> None:
-    parsed = provenance.parse({"Deployment/a/b": "not a location", "Service/a/b": "f.yaml:3 x.y"})
+    parsed = provenance.parse({"Deployment/a/b": "not-a-location", "Service/a/b": "f.yaml x.y"})
     assert list(parsed) == ["Service/a/b"]
-    assert parsed["Service/a/b"][""] == provenance.Entry("f.yaml", 3, "x.y")
+    assert parsed["Service/a/b"][""] == provenance.Entry("f.yaml", "x.y")
+    # a tree an older gigrouter wrote ("FILE:LINE KEY"): the same entry, its line looked up
+    old = provenance.parse({"Service/a/b": "f.yaml:3 x.y"})
+    assert old["Service/a/b"][""] == provenance.Entry("f.yaml", "x.y")
+
+
+def test_a_comment_that_moves_every_line_leaves_the_tree_byte_identical(
+    tmp_path: Path, gigrouter_exe: str
+) -> None:
+    """The tree names config keys, not lines: a comment at the top of the config changes no
+    file of out/; the line a finding names is looked up, and is the shifted one."""
+    root = _project(tmp_path)
+    config = root / "config" / "platform.yaml"
+    assert _run(gigrouter_exe, root, "render").returncode == 0
+    before = _tree_bytes(root / "out")
+    config.write_text("# a comment\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    done = _run(gigrouter_exe, root, "render")
+    assert done.returncode == 0, done.stderr
+    assert _tree_bytes(root / "out") == before
+    assert "up to date" in _run(gigrouter_exe, root, "render", "--check").stdout
+    # a defect, rendered into a tree; then one more comment line above it
+    line = _untag(config, "  backend:")
+    assert _run(gigrouter_exe, root, "render").returncode == 0
+    config.write_text("# another\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    line += 1
+    assert config.read_text(encoding="utf-8").splitlines()[line - 1].strip() == f"image: {IMAGE}"
+    done = _run(gigrouter_exe, root, "validate", "out", "-o", "json")
+    finding = _image_finding(json.loads(done.stdout)["findings"], "backend/deployment.yaml")
+    assert finding["config"] == {
+        "file": "config/platform.yaml",
+        "line": line,
+        "key": "components.backend.image",
+    }
+    # from elsewhere, the config is found relative to the tree's parent
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    text = _run(gigrouter_exe, elsewhere, "validate", str(root / "out")).stdout
+    assert f"from config/platform.yaml:{line} components.backend.image" in text
+    # without the config, the origin is named without a line
+    shutil.move(root / "config", tmp_path / "moved")
+    text = _run(gigrouter_exe, root, "validate", "out").stdout
+    assert "from config/platform.yaml components.backend.image" in text
+    sarif = json.loads(_run(gigrouter_exe, root, "validate", "out", "-o", "sarif").stdout)
+    related = [
+        r["relatedLocations"][0]["physicalLocation"]
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "image-tag"
+    ]
+    assert related and all("region" not in p for p in related)
