@@ -194,7 +194,7 @@ def test_an_update_rewrites_a_stale_golden_file_and_fails(tmp_path: Path) -> Non
     (case / "invalid").mkdir(parents=True)
     (case / "invalid" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n"
-        "data:\n  n: 1\n"
+        "data:\n  count: 1\n"  # not `n`, which go-yaml v2 (kubectl) reads as the key false
     )
     golden = case / "invalid.json"
     golden.write_text("[]\n")
