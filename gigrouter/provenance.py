@@ -278,12 +278,42 @@ def build(
 
 
 def section(provenance: Provenance) -> dict[str, str]:
-    """The metadata file's ``provenance:`` mapping, one line per object and field."""
+    """The metadata file's ``provenance:`` mapping: one line per object (and container), and
+    one per field whose key :func:`lookup` cannot derive from them (so a large platform's
+    metadata stays small: at 1,000 services the field lines were 2 MB)."""
     lines: dict[str, str] = {}
     for obj in sorted(provenance):
-        for field in sorted(provenance[obj]):
-            lines[f"{obj} {field}" if field else obj] = str(provenance[obj][field])
+        fields = provenance[obj]
+        for field in sorted(fields):
+            if field and _derived(fields, field) == fields[field]:
+                continue
+            lines[f"{obj} {field}" if field else obj] = str(fields[field])
     return lines
+
+
+# The last step of a field path below an object's (or container's) own entry -> the config key
+# below that entry's key that sets it.
+_DERIVED = {
+    WAVE_ANNOTATION: "wave",
+    "spec.replicas": "replicas",
+    "spec.ports[0]": "port",
+    **CONTAINER_FIELDS,
+}
+_CONTAINER = re.compile(r"\.(containers|initContainers)\[\d+\]$")
+
+
+def _derived(fields: dict[str, Entry], field: str) -> Entry | None:
+    """The entry :func:`lookup` derives for ``field`` from the nearest entry above it (the
+    object's, or its container's): that entry's key and the config key of the last step."""
+    for suffix, config in _DERIVED.items():
+        if field.endswith(suffix) and (field == suffix or field[: -len(suffix)].endswith(".")):
+            parent = field[: -len(suffix)].rstrip(".")
+            above = fields.get(parent)
+            if above is None and _CONTAINER.search(parent):
+                above = fields.get("")  # the workload's own container has the object's key
+            if above is not None:
+                return Entry(above.file, f"{above.key}.{config}")
+    return None
 
 
 def parse(section: Any) -> Provenance:
@@ -303,8 +333,9 @@ def parse(section: Any) -> Provenance:
 
 
 def lookup(provenance: Provenance, obj: str, path: str) -> tuple[Entry, str] | None:
-    """The entry of the longest field path of ``obj`` that is ``path`` or a parent of it,
-    with that field path; None when the object is not mapped."""
+    """The entry of the longest field path of ``obj`` that is ``path`` or a parent of it, with
+    that field path (a field the metadata leaves out is derived from the object's or its
+    container's entry); None when the object is not mapped."""
     fields = provenance.get(obj)
     if not fields:
         return None
@@ -312,6 +343,15 @@ def lookup(provenance: Provenance, obj: str, path: str) -> tuple[Entry, str] | N
     for field in fields:
         if field and len(field) > len(best) and _within(path, field):
             best = field
+    for suffix in _DERIVED:
+        start = path.find(suffix, len(best))
+        if start < 0 or (start and path[start - 1] != "."):
+            continue
+        candidate = path[: start + len(suffix)]
+        if len(candidate) > len(best) and _within(path, candidate):
+            derived = _derived(fields, candidate)
+            if derived is not None:
+                return derived, candidate
     if best not in fields:
         return None
     return fields[best], best

@@ -130,3 +130,24 @@ def test_compare_handles_binary_files(tmp_path: Path) -> None:
     assert drift.removed == ["bin"]
     assert "Binary file bin differs" in drift.diff
     assert read_tree(tmp_path) == {"bin": None}
+
+
+def test_a_large_platforms_metadata_still_marks_the_tree_as_gigroupers(tmp_path: Path) -> None:
+    """The metadata of a platform of thousands of services runs to megabytes (its provenance
+    section grows with the objects); the next render must still recognise and replace the
+    tree (a 1 MB read limit refused every re-render at 1,000 services)."""
+    out = tmp_path / "out"
+    render_to(DEFAULT_CONFIG, out)
+    metadata = out / METADATA_FILE
+    text = metadata.read_text(encoding="utf-8")
+    padding = "".join(
+        f"  Deployment/ns/svc-{i:05d}: 'config/platform.yaml components.x'\n" for i in range(40_000)
+    )
+    assert "\nprovenance:\n" in text
+    metadata.write_text(
+        text.replace("\nprovenance:\n", "\nprovenance:\n" + padding, 1), encoding="utf-8"
+    )
+    assert metadata.stat().st_size > 2_500_000
+    result = render_to(DEFAULT_CONFIG, out)
+    assert result.written
+    assert metadata.read_text(encoding="utf-8") == text

@@ -94,10 +94,9 @@ def test_validate_reads_the_provenance_back_from_the_written_tree(
     line = _untag(root / "config" / "platform.yaml", "  backend:")
     assert _run(gigrouter_exe, root, "render").returncode == 0
     metadata = (root / "out" / "gigrouter-metadata.yaml").read_text(encoding="utf-8")
-    assert (
-        "'Deployment/backend/backend spec.template.spec.containers[0].image':"
-        " 'config/platform.yaml components.backend.image'" in metadata
-    )
+    # the object's key is written; the image's (its key plus .image) is derived back
+    assert "Deployment/backend/backend: 'config/platform.yaml components.backend'" in metadata
+    assert "Deployment/backend/backend spec.template.spec.containers[0].image" not in metadata
     done = _run(gigrouter_exe, root, "validate", "out", "-o", "json")
     assert done.returncode == 0, done.stderr
     finding = _image_finding(json.loads(done.stdout)["findings"], "backend/deployment.yaml")
@@ -212,7 +211,7 @@ def _lines(index: dict[str, dict[str, int]]) -> provenance.Lines:
 
 
 # The lines of MAPPED's keys, as render's source maps would give them; a sidecar's resources
-# are not written, so its entry takes the line of the sidecar.
+# are not written, so their key (derived from the sidecar's) takes the line of the sidecar.
 LINES = _lines(
     {
         "config/platform.yaml": {
@@ -235,7 +234,11 @@ LINES = _lines(
         ),
         (
             "spec.template.spec.containers[1].resources",
-            Origin("config/platform.yaml", 41, "applications[shop].workloads[web].sidecars[0]"),
+            Origin(
+                "config/platform.yaml",
+                41,
+                "applications[shop].workloads[web].sidecars[0].resources",
+            ),
         ),
         # containers[10] is not inside containers[1]
         (
@@ -333,3 +336,39 @@ def test_a_comment_that_moves_every_line_leaves_the_tree_byte_identical(
         if r["ruleId"] == "image-tag"
     ]
     assert related and all("region" not in p for p in related)
+
+
+def test_the_metadata_keeps_only_what_lookup_cannot_derive() -> None:
+    """A field whose key is its object's (or container's) key plus the field's config name is
+    left out of the tree and derived back: the same origins, a fraction of the lines."""
+    built = {
+        "Deployment/shop/web": {
+            "": provenance.Entry("config/platform.yaml", "components.web"),
+            "spec.template.spec.containers[0]": provenance.Entry(
+                "config/platform.yaml", "components.web"
+            ),
+            "spec.template.spec.containers[0].image": provenance.Entry(
+                "config/platform.yaml", "components.web.image"
+            ),
+            "spec.replicas": provenance.Entry(
+                "config/environments/qa.yaml", "components.web.replicas"
+            ),
+            # the migration Job runs the backend's image: not derivable, so it stays
+            "spec.template.spec.containers[0].args": provenance.Entry(
+                "config/platform.yaml", "components.backend.args"
+            ),
+        }
+    }
+    written = provenance.section(built)
+    assert written == {
+        "Deployment/shop/web": "config/platform.yaml components.web",
+        "Deployment/shop/web spec.replicas": "config/environments/qa.yaml components.web.replicas",
+        "Deployment/shop/web spec.template.spec.containers[0]": "config/platform.yaml components.web",
+        "Deployment/shop/web spec.template.spec.containers[0].args": (
+            "config/platform.yaml components.backend.args"
+        ),
+    }
+    back = provenance.parse(written)
+    for field, entry in built["Deployment/shop/web"].items():
+        found = provenance.lookup(back, "Deployment/shop/web", field)
+        assert found is not None and found[0] == entry, field
