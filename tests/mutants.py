@@ -3,15 +3,20 @@
 For every rule id of `gigrouter validate` it makes two mutants of a temporary copy of the
 package, and one for every cross-key check of the config:
 
+The rule ids are those of ``runner.all_rules()``: the rule modules', the tree loader's, the
+tree-shape rules of shapes.py and settings.py's rule-disabled.
+
 - ``rule-off``: the rule is disabled; its findings are dropped wherever they leave a module:
   its rule module's ``check()``, and for findings made elsewhere the function FINDING_EXITS
-  names (``load_tree``, ``_apply_waivers``);
+  names (``load_tree``, ``_apply_waivers``, ``shapes.render``, ``Settings.apply``);
 - ``report-off``: every statement that builds a Finding for the rule id (``ctx.finding(...)``,
-  ``Finding(...)`` with the id as an argument or in a local variable, found with ``ast``) is
-  made unreachable for that id (``S`` becomes ``if <id> != 'N': S``, an edit of the text, so
-  every other line stays as it was); a ``return`` of an optional finding returns None instead,
-  and a helper that always returns one has the statements calling it guarded instead. For the
-  schema-derived ids these are the statements that turn schema and value errors into findings;
+  ``ctx.unresolved(...)``, ``Finding(...)`` with the id as an argument, in a local variable or
+  a module constant, found with ``ast``) is made unreachable for that id (``S`` becomes
+  ``if <id> != 'N': S``, an edit of the text, so every other line stays as it was); a
+  ``return`` of an optional finding returns None instead, and a helper that always returns
+  one has the statements calling it guarded instead, in its module or in the modules that
+  import it (``shapes.unrendered()``, called in tree.py). For the schema-derived ids these are
+  the statements that turn schema and value errors into findings;
 - ``check-off``: one cross-key check of the config model is skipped: a ``problems.append(...)``
   or early ``return [...]`` of ``Platform.cross_check``, or a ``raise`` of a validator that
   compares several keys (model validators, field validators reading other fields); one more
@@ -52,13 +57,22 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "gigrouter"
 
 # Calls that build a finding: Context.finding / Context.file_finding and the dataclass itself.
-FINDING_CALLS = frozenset({"finding", "file_finding", "Finding"})
+FINDING_CALLS = frozenset({"finding", "file_finding", "Finding", "unresolved"})
 
-# Where findings made outside a rule module's check() leave their module (the function that
-# hands them back, and how: an iterator of findings, or a Tree holding them).
+# Where findings made outside a rule module's check() leave their module (the function, or
+# Class.method, that hands them back, and how: an iterator of findings, a list of them, or an
+# object holding them in .findings, as a Tree does).
 FINDING_EXITS = {
+    # the loader's own findings, and the tree-shape rules' (shapes.unrendered() is called here)
     "gigrouter/validate/tree.py": ("load_tree", "tree"),
     "gigrouter/validate/runner.py": ("_apply_waivers", "iter"),
+    # render-failed: what --render gives back for one chart or kustomization (a Rendered)
+    "gigrouter/validate/shapes.py": ("render", "tree"),
+    # rule-disabled: the repository's settings turn a disabled rule's findings into one info
+    "gigrouter/validate/settings.py": ("Settings.apply", "list"),
+    # references.py also reports secret-ref (a ServiceAccount's imagePullSecrets), a rule
+    # integrity.py owns: those findings leave through its check()
+    "gigrouter/validate/rules/references.py": ("check", "iter"),
 }
 FINDING_VAR = "_mutant_finding"
 
@@ -164,6 +178,8 @@ def _enclosing(
 
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+# Expressions with a scope of their own: a call inside one cannot be moved before its statement.
+_SCOPES = (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
 
 
 def _own_nodes(func: FunctionNode) -> Iterator[ast.AST]:
@@ -206,12 +222,42 @@ def _assigned_strings(func: FunctionNode) -> dict[str, set[str]]:
     return out
 
 
-def _rule_argument(call: ast.Call, func: FunctionNode | None, rule: str) -> ast.expr | None:
+@functools.cache
+def _module_strings(source: str) -> dict[str, set[str]]:
+    """For each name a module assigns at its top level, the string constants assigned to it
+    (``RULE_DISABLED = "rule-disabled"``)."""
+    out: dict[str, set[str]] = {}
+    for node in _parsed(source).body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name):
+                out.setdefault(target.id, set()).add(value.value)
+    return out
+
+
+def _rule_argument(
+    call: ast.Call, func: FunctionNode | None, rule: str, source: str = ""
+) -> ast.expr | None:
+    """The argument of ``call`` that holds the id ``rule``: the constant, a local variable
+    assigned from an expression holding it, or (when no local has that name) a constant of
+    the module."""
     for arg in [*call.args, *(k.value for k in call.keywords)]:
         if isinstance(arg, ast.Constant) and arg.value == rule:
             return arg
-        if isinstance(arg, ast.Name) and _names_rule(func, arg.id, rule):
-            return arg
+        if isinstance(arg, ast.Name):
+            local = func is not None and arg.id in _assigned_strings(func)
+            if local and _names_rule(func, arg.id, rule):
+                return arg
+            if not local and rule in _module_strings(source).get(arg.id, set()):
+                return arg
     return None
 
 
@@ -222,35 +268,81 @@ def _optional_return(func: FunctionNode) -> bool:
     return "None" in text or "Optional" in text
 
 
-def finding_sites(source: str, file: str, rule: str) -> list[Site]:
-    """Every statement of ``source`` that reports a finding with id ``rule``.
+def _module_name(file: str) -> str:
+    """The dotted name of the module in ``file`` (``gigrouter/validate/shapes.py``)."""
+    return file.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def _imports(source: str, module: str, name: str) -> bool:
+    """Whether ``source`` imports ``name`` from ``module`` (anywhere, under its own name)."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == module
+        and any(a.name == name and a.asname is None for a in node.names)
+        for node in ast.walk(_parsed(source))
+    )
+
+
+def _callers_elsewhere(
+    file: str, name: str, sources: Mapping[str, str]
+) -> Iterator[tuple[str, ast.Call]]:
+    """The calls of the top-level function ``name`` of ``file`` made in the other modules of
+    ``sources``: ``module.name(...)`` where the caller imports the module (``from
+    gigrouter.validate import shapes``), or ``name(...)`` where it imports the function."""
+    package, _, stem = _module_name(file).rpartition(".")
+    for other, text in sorted(sources.items()):
+        if other == file or name not in text:
+            continue
+        via_module = _imports(text, package, stem)
+        direct = _imports(text, _module_name(file), name)
+        for call in _calls_in(text).get(name, []):
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == stem
+                and via_module
+            ) or (isinstance(func, ast.Name) and direct):
+                yield other, call
+
+
+def finding_sites(
+    source: str, file: str, rule: str, sources: Mapping[str, str] | None = None
+) -> list[Site]:
+    """Every statement that reports a finding with id ``rule``, starting from ``source``.
 
     A statement is a ``yield``, ``return`` or expression (``x.append(...)``) holding a call to
-    ``finding``/``file_finding``/``Finding`` with the id, as a constant or as a local variable
-    assigned from an expression holding it. A ``return`` inside a function that returns an
-    optional finding is guarded to return None. A helper that always returns a finding moves
-    the site to the statements calling it (in the same module): when the helper's id is a
-    constant those statements are guarded by it; when the helper computes the id, they keep
-    the helper's finding in ``_mutant_finding`` and report it only when its id is not ``rule``.
+    ``finding``/``file_finding``/``unresolved``/``Finding`` with the id, as a constant, as a
+    local variable assigned from an expression holding it, or as a module constant. A
+    ``return`` inside a function that returns an optional finding is guarded to return None. A
+    helper that always returns a finding moves the site to the statements calling it: in the
+    same module, and for a top-level helper also in the other modules of ``sources`` (file ->
+    text) that import it or its module (such sites name the caller's file). When the helper
+    builds only this one finding, those statements are guarded by its constant id; otherwise
+    (it computes the id, or builds findings of several rules) they keep the helper's finding
+    in ``_mutant_finding`` and report it only when its id is not ``rule``.
     """
+    texts: dict[str, str] = {**(sources or {}), file: source}
     parents = _parents_in(source)
-    by_name = _calls_in(source)
     sites: list[Site] = []
-    # (call, the expression holding its id, or None when the call's own finding decides)
-    calls: list[tuple[ast.Call, ast.expr | None]] = []
+    # (file, call, the expression holding its id, or None when the call's own finding decides)
+    calls: list[tuple[str, ast.Call, ast.expr | None]] = []
+    by_name = _calls_in(source)
     for name in FINDING_CALLS:
         for node in by_name.get(name, []):
             func = _enclosing(node, parents, (ast.FunctionDef, ast.AsyncFunctionDef))
             assert func is None or isinstance(func, FunctionNode)
-            arg = _rule_argument(node, func, rule)
+            arg = _rule_argument(node, func, rule, source)
             if arg is not None:
-                calls.append((node, arg))
-    helpers_done: set[str] = set()
+                calls.append((file, node, arg))
+    helpers_done: set[tuple[str, str]] = set()
     while calls:
-        call, arg = calls.pop()
+        at, call, arg = calls.pop()
+        text = texts[at]
+        parents = _parents_in(text)
         stmt = _enclosing(call, parents, (ast.stmt,))
         func = _enclosing(call, parents, (ast.FunctionDef, ast.AsyncFunctionDef))
-        where = f"{file}:{call.lineno}"
+        where = f"{at}:{call.lineno}"
         if not isinstance(stmt, ast.Expr | ast.Return):
             raise MutationError(
                 f"{where}: a finding for {rule!r} is built in a {type(stmt).__name__} statement;"
@@ -264,18 +356,33 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
                 if _optional_return(func):
                     returns_none = True
                 else:
-                    if func.name in helpers_done:
+                    if (at, func.name) in helpers_done:
                         continue
-                    helpers_done.add(func.name)
-                    callers = by_name.get(func.name, [])
+                    helpers_done.add((at, func.name))
+                    callers = [(at, c) for c in _calls_in(text).get(func.name, [])]
+                    if isinstance(parents.get(func), ast.Module):
+                        callers.extend(_callers_elsewhere(at, func.name, texts))
                     if not callers:
-                        raise MutationError(f"{where}: nothing in {file} calls {func.name}()")
-                    constant = isinstance(arg, ast.Constant)
-                    calls.extend((c, arg if constant else None) for c in callers)
+                        raise MutationError(
+                            f"{where}: nothing in {PACKAGE}/ calls {func.name}() of {at}"
+                        )
+                    builds = sum(
+                        1
+                        for n in _own_nodes(func)
+                        if isinstance(n, ast.Call) and _call_name(n.func) in FINDING_CALLS
+                    )
+                    constant = isinstance(arg, ast.Constant) and builds == 1
+                    calls.extend((f, c, arg if constant else None) for f, c in callers)
                     continue
         if arg is None:
             if any(isinstance(n, ast.Name) and n.id == FINDING_VAR for n in ast.walk(stmt)):
                 raise MutationError(f"{where}: the statement already uses {FINDING_VAR}")
+            scope = _enclosing(call, parents, (ast.stmt, *_SCOPES))
+            if not isinstance(scope, ast.stmt):
+                raise MutationError(
+                    f"{where}: the finding for {rule!r} is made inside a"
+                    f" {type(scope).__name__}, so it cannot be kept in {FINDING_VAR} first"
+                )
             position = (
                 call.lineno,
                 call.col_offset,
@@ -287,7 +394,7 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
             position, rule_expr = None, ast.unparse(arg)
         sites.append(
             Site(
-                file,
+                at,
                 stmt.lineno,
                 stmt.end_lineno or stmt.lineno,
                 stmt.col_offset,
@@ -297,10 +404,10 @@ def finding_sites(source: str, file: str, rule: str) -> list[Site]:
                 stmt.end_col_offset or 0,
             )
         )
-    keys = [s.key for s in sites]
+    keys = [(s.file, *s.key) for s in sites]
     if len(set(keys)) != len(set(sites)):
         raise MutationError(f"{file}: one statement reports {rule!r} in two ways: {sorted(keys)}")
-    return sorted(set(sites), key=lambda s: s.key)
+    return sorted(set(sites), key=lambda s: (s.file, *s.key))
 
 
 @functools.cache
@@ -380,20 +487,36 @@ def guard_sites(source: str, sites: Sequence[Site], rule: str, file: str = "") -
     return text.result()
 
 
+def _function_node(source: str, function: str) -> FunctionNode | None:
+    """The top-level function ``function`` of ``source``, or the method ``Class.method``."""
+    owner, _, name = function.rpartition(".")
+    body: list[ast.stmt] = _parsed(source).body
+    if owner:
+        cls = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == owner), None)
+        body = cls.body if cls is not None else []
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            return node
+    return None
+
+
 def drop_rule_wrapper(source: str, file: str, function: str, returns: str, rule: str) -> str:
-    """``source`` with ``function`` wrapped so that findings of ``rule`` never leave it."""
-    tree = _parsed(source)
-    if not any(
-        isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
-        for n in tree.body
-    ):
-        raise MutationError(f"{file} has no top-level function {function}()")
+    """``source`` with ``function`` (or ``Class.method``) wrapped so that findings of ``rule``
+    never leave it."""
+    if _function_node(source, function) is None:
+        what = "method" if "." in function else "top-level function"
+        raise MutationError(f"{file} has no {what} {function}()")
     if returns == "iter":
         body = (
             "    def wrapper(*args, **kwargs):\n"
             "        for finding in inner(*args, **kwargs):\n"
             f"            if finding.rule != {rule!r}:\n"
             "                yield finding\n"
+        )
+    elif returns == "list":
+        body = (
+            "    def wrapper(*args, **kwargs):\n"
+            f"        return [f for f in inner(*args, **kwargs) if f.rule != {rule!r}]\n"
         )
     elif returns == "tree":
         body = (
@@ -655,7 +778,10 @@ def check_stages() -> list[list[str]]:
 
 
 def rule_registry() -> tuple[dict[str, str], dict[str, str]]:
-    """(rule id -> file of the module whose check() returns it, core rule id -> description)."""
+    """(rule id -> file of the module whose check() returns it, every other rule id ->
+    description). The others are every rule of ``runner.all_rules()`` no rule module owns: the
+    tree loader's core rules, the tree-shape rules of shapes.py, settings.py's rule-disabled;
+    their findings leave their modules through FINDING_EXITS."""
     from gigrouter.validate import runner
 
     owners: dict[str, str] = {}
@@ -666,7 +792,8 @@ def rule_registry() -> tuple[dict[str, str], dict[str, str]]:
         )
         for rule in module.RULES:
             owners[rule] = rel
-    return owners, dict(runner.CORE_RULES)
+    others = {rule: text for rule, text in runner.all_rules().items() if rule not in owners}
+    return owners, others
 
 
 def rule_mutants(
@@ -680,11 +807,13 @@ def rule_mutants(
         for file, source in sources.items():
             if f'"{rule}"' not in source and f"'{rule}'" not in source:
                 continue  # the id is not even written in this file
-            found = finding_sites(source, file, rule)
-            if found:
-                by_file[file] = found
+            for site in finding_sites(source, file, rule, sources):
+                by_file.setdefault(site.file, [])
+                if site not in by_file[site.file]:
+                    by_file[site.file].append(site)
         if not by_file:
             raise MutationError(f"no statement builds a Finding for {rule!r} in {PACKAGE}/")
+        by_file = {f: sorted(sites, key=lambda s: s.key) for f, sites in by_file.items()}
     except MutationError as exc:
         return [], [f"rule-off {rule}: {exc}", f"report-off {rule}: {exc}"]
     errors: list[str] = []
@@ -703,12 +832,9 @@ def rule_mutants(
                     " not say which function hands them back; add it there"
                 )
             files[file] = drop_rule_wrapper(sources[file], file, function, returns, rule)
-            line = next(
-                n.lineno
-                for n in _parsed(sources[file]).body
-                if isinstance(n, ast.FunctionDef) and n.name == function
-            )
-            where.append(f"{file}:{line} {function}()")
+            node = _function_node(sources[file], function)
+            assert node is not None  # drop_rule_wrapper found it
+            where.append(f"{file}:{node.lineno} {function}()")
         mutants.append(
             Mutant(
                 "rule-off",

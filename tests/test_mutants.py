@@ -358,3 +358,69 @@ def test_a_package_copy_holds_the_mutated_text(workspace: Workspace) -> None:
     assert (copy / "templates").resolve() == (REPO / "templates").resolve()
     with pytest.raises(MutationError, match="not in the copy"):
         workspace.package_copy("missing", {"gigrouter/nowhere.py": ""})
+
+
+@pytest.fixture
+def shaped_dir(tmp_path: Path) -> Path:
+    """A Helm chart and a kustomization, neither rendered: one info each."""
+    (tmp_path / "chart").mkdir()
+    (tmp_path / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    (tmp_path / "kust").mkdir()
+    (tmp_path / "kust" / "kustomization.yaml").write_text("resources: []\n")
+    return tmp_path
+
+
+def test_a_helper_of_another_module_is_guarded_where_it_is_called(
+    plan: Plan, shaped_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # shapes.unrendered() builds helm-chart and kustomization findings; tree.py reports them
+    file = "gigrouter/validate/tree.py"
+    original = load_source(monkeypatch, "tree_original", (REPO / file).read_text())
+    assert sorted(rules_of(original.load_tree(shaped_dir).findings)) == [
+        "helm-chart",
+        "kustomization",
+    ]
+    for kind in ("rule-off", "report-off"):
+        m = mutant(plan, kind, "helm-chart")
+        assert list(m.files) == [file], m.describe()
+        mutated = load_source(monkeypatch, f"tree_{kind}", m.files[file])
+        assert rules_of(mutated.load_tree(shaped_dir).findings) == ["kustomization"], kind
+
+
+def test_a_helper_building_several_rules_is_not_guarded_by_one_constant() -> None:
+    source = (
+        "def made(kind) -> Finding:\n"
+        "    if kind:\n"
+        "        return Finding('demo', 'm')\n"
+        "    return Finding('other', 'm')\n"
+    )
+    caller = "from pkg import helpers\n\ndef check(out):\n    out.append(helpers.made(1))\n"
+    sites = finding_sites(source, "pkg/helpers.py", "demo", {"pkg/caller.py": caller})
+    assert [(s.file, s.line, s.rule_expr) for s in sites] == [
+        ("pkg/caller.py", 4, "_mutant_finding.rule")
+    ]
+    with pytest.raises(MutationError, match="nothing in gigrouter/ calls made"):
+        finding_sites(source, "pkg/helpers.py", "demo", {"pkg/caller.py": "made(1)\n"})
+
+
+@pytest.mark.parametrize("kind", ["rule-off", "report-off"])
+def test_a_rule_disabled_mutant_drops_the_settings_info(
+    plan: Plan, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the id is a module constant (RULE_DISABLED); its findings leave through Settings.apply
+    from gigrouter.validate.findings import Finding, Severity
+
+    file = "gigrouter/validate/settings.py"
+    found = [Finding(Severity.WARNING, "image-tag", "m", "a.yaml", 3)]
+    for name, text in (("original", (REPO / file).read_text()), (kind, None)):
+        module = load_source(
+            monkeypatch,
+            f"settings_{name}",
+            text if text is not None else mutant(plan, kind, "rule-disabled").files[file],
+        )
+        settings = module.Settings(
+            file=".gigrouter.yaml",
+            disabled={"image-tag": module.Disabled("image-tag", "pinned", ".gigrouter.yaml:4")},
+        )
+        expected = ["rule-disabled"] if text is not None else []
+        assert rules_of(settings.apply(found)) == expected, name
