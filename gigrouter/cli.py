@@ -535,9 +535,7 @@ def _rule_list(output: Format) -> str:
     if output is Format.json:
         return _json([{"id": r, "severity": sev, "description": text} for r, sev, text in rows])
     if output is not Format.text:
-        raise UsageError(
-            [Problem(Location("--output"), "--list-rules prints text or json only")]
-        )
+        raise UsageError([Problem(Location("--output"), "--list-rules prints text or json only")])
     width = max(len(r) for r, _, _ in rows)
     return "".join(f"{r:<{width}}  {sev:<7}  {text}\n" for r, sev, text in rows)
 

@@ -232,9 +232,7 @@ _PRINTABLE_SCHEMA = rf"^[^{_NOT_PRINTABLE}]*$"
 _HOST_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 # A config may write a host relative to the platform's domain ("api.{domain}", "{domain}"): the
 # loader substitutes the domain before the model checks the host, so the schema takes both.
-_HOST_SCHEMA = (
-    rf"^(\*\.)?({_HOST_LABEL}(\.{_HOST_LABEL})+|({_HOST_LABEL}\.)*\{{domain\}})$"
-)
+_HOST_SCHEMA = rf"^(\*\.)?({_HOST_LABEL}(\.{_HOST_LABEL})+|({_HOST_LABEL}\.)*\{{domain\}})$"
 _PORT_NAME_SCHEMA = r"^(?!.*--)" + _IANA_SVC_NAME.pattern[1:]
 _GIT_REVISION_SCHEMA = r"^(?!.*\.\.)(?!.*(\.|/|\.lock)$)" + _GIT_REVISION.pattern[1:]
 _DIGESTS = "|".join(sorted(DIGEST_LENGTHS))

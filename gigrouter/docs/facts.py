@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 
-
 def facts(platform: Platform) -> Facts:
     """What the tree deploys, app by app in config order, as the layout renders it: the rows
     each registry entry returns with its files, and the Helm charts."""

@@ -288,9 +288,7 @@ def validate_memory(
     names = files.environments()
     for name in names:
         prefix = f"environments/{name}/"
-        trees.append(
-            load_tree(Path("."), prefix=prefix, memory=files.below(prefix), exclude=skip)
-        )
+        trees.append(load_tree(Path("."), prefix=prefix, memory=files.below(prefix), exclude=skip))
     return _report(trees, options, settings, lines or ConfigFiles((Path.cwd(),)))
 
 

@@ -62,10 +62,13 @@ def test_the_tree_gets_exactly_its_findings(gigrouter_exe: str, case: Path) -> N
     got = sorted(_key(f) for f in found if f["severity"] in ("error", "warning"))
     want = sorted(_key(f) for f in expected.get("findings") or [])
     detail = "\n".join(
-        f"{f['severity']} {f['rule']} {f.get('file')}:{f.get('line')} {f['message']}"
-        for f in found
+        f"{f['severity']} {f['rule']} {f.get('file')}:{f.get('line')} {f['message']}" for f in found
     )
     assert got == want, detail
     if "infos" in expected:
-        infos = sorted((f["rule"], str(f.get("file", ""))) for f in found if f["severity"] == "info")
-        assert infos == sorted((i["rule"], str(i.get("file", ""))) for i in expected["infos"] or []), detail
+        infos = sorted(
+            (f["rule"], str(f.get("file", ""))) for f in found if f["severity"] == "info"
+        )
+        assert infos == sorted(
+            (i["rule"], str(i.get("file", ""))) for i in expected["infos"] or []
+        ), detail
