@@ -25,14 +25,19 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from gigrouter import yamlio
-from gigrouter.config.load import KeyPath, SourceMap, read_yaml, render_path
 from gigrouter.errors import ConfigError
-from gigrouter.model import Platform
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from gigrouter.config.load import KeyPath, SourceMap
+    from gigrouter.model import Platform
+
+# Validate reads provenance on every run but builds none: the config loader and the model are
+# imported only where the map is built, or where a finding needs a config file's lines.
 
 SECTION = "provenance"
 
@@ -89,6 +94,8 @@ class _Builder:
         self.files = files  # the source map's file names -> the names the tree shows
 
     def entry(self, path: KeyPath) -> Entry:
+        from gigrouter.config.load import render_path
+
         file, _ = self.source.origin(path)
         return Entry(self.files.get(file, file), render_path(path, self.source.data))
 
@@ -191,6 +198,8 @@ class _Builder:
 
 def _model_at(platform: Platform, path: KeyPath) -> BaseModel | None:
     """The model object at ``path`` of the platform (the config data's key path)."""
+    from pydantic import BaseModel
+
     node: Any = platform
     for part in path:
         if isinstance(part, int):
@@ -381,6 +390,8 @@ class Lines:
     def add(self, source: SourceMap, files: Mapping[str, str]) -> None:
         """The keys of ``source`` (a merged one's under the file each came from), its file
         names shown as ``files`` says (``shown_files``)."""
+        from gigrouter.config.load import render_path
+
         for path, line in source.lines.items():
             file = source.files.get(path, source.file)
             keys = self.index.setdefault(files.get(file, file), {})
@@ -432,6 +443,8 @@ class ConfigFiles(Lines):
             self.index[file] = {}
             found = self._find(file)
             if found is not None:
+                from gigrouter.config.load import read_yaml
+
                 with contextlib.suppress(ConfigError):
                     self.add(read_yaml(found, file, allow_empty=True), {})
         return self.index[file]
