@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -87,3 +89,9 @@ class PublishError(GigrouterError):
     whose source cannot be ordered against ours (exit 1)."""
 
     exit_code = 1
+
+
+def did_you_mean(value: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the option closest to ``value``, or ''."""
+    close = difflib.get_close_matches(value, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

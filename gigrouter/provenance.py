@@ -33,7 +33,7 @@ from gigrouter.errors import ConfigError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from gigrouter.config.load import KeyPath, SourceMap
+    from gigrouter.config.source import KeyPath, SourceMap
     from gigrouter.model import Platform
 
 # Validate reads provenance on every run but builds none: the config loader and the model are
@@ -94,7 +94,7 @@ class _Builder:
         self.files = files  # the source map's file names -> the names the tree shows
 
     def entry(self, path: KeyPath) -> Entry:
-        from gigrouter.config.load import render_path
+        from gigrouter.config.source import render_path
 
         file, _ = self.source.origin(path)
         return Entry(self.files.get(file, file), render_path(path, self.source.data))
@@ -390,7 +390,7 @@ class Lines:
     def add(self, source: SourceMap, files: Mapping[str, str]) -> None:
         """The keys of ``source`` (a merged one's under the file each came from), its file
         names shown as ``files`` says (``shown_files``)."""
-        from gigrouter.config.load import render_path
+        from gigrouter.config.source import render_path
 
         for path, line in source.lines.items():
             file = source.files.get(path, source.file)
@@ -443,7 +443,7 @@ class ConfigFiles(Lines):
             self.index[file] = {}
             found = self._find(file)
             if found is not None:
-                from gigrouter.config.load import read_yaml
+                from gigrouter.config.source import read_yaml
 
                 with contextlib.suppress(ConfigError):
                     self.add(read_yaml(found, file, allow_empty=True), {})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Literal
 
@@ -11,6 +10,7 @@ from pydantic import (
     ConfigDict,
 )
 
+from gigrouter.errors import did_you_mean as did_you_mean  # the model modules' hint
 from gigrouter.types import (
     printable,
 )
@@ -62,8 +62,3 @@ def dotted(path: tuple[str | int, ...]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
-
-
-def did_you_mean(value: str, options: set[str]) -> str:
-    close = difflib.get_close_matches(value, sorted(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -177,7 +177,8 @@ def parse_settings(
 ) -> Settings:
     """Settings from the text of ``file`` (under the key ``section`` when given), for the rules
     ``known``; every mistake is reported at once, at its line."""
-    from gigrouter.config.load import did_you_mean, parse_yaml, render_path
+    from gigrouter.config.source import parse_yaml, render_path
+    from gigrouter.errors import did_you_mean
 
     source = parse_yaml(text, file, allow_empty=True)
     base: tuple[str | int, ...] = (section,) if section else ()
