@@ -25,10 +25,11 @@ from gigrouter.config.overlay import (
 from gigrouter.config.passthrough import repo_files
 from gigrouter.docs import pages
 from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
+from gigrouter.helm import CHART_CRD_GROUPS
 from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
 from gigrouter.layout.appsets import application_sets
 from gigrouter.model import Platform
-from gigrouter.ownership import collisions
+from gigrouter.ownership import collisions, destination_cluster
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Finding, Report, Severity
@@ -198,6 +199,45 @@ def check_collisions(config: Path, trees: list[Built]) -> None:
 
 _SHOWN = 12  # objects named in a collision message
 
+CHART_TWICE = "chart-installed-twice"
+
+
+def chart_warnings(config: Path, trees: list[Built]) -> list[Finding]:
+    """A chart that installs CRDs, released by two trees on one cluster (an environment on the
+    base's cluster with a ``namespace_suffix``): the releases' objects are apart, but the CRDs
+    are cluster-scoped, so two Applications would own them. A warning at the later overlay."""
+    first: dict[tuple[tuple[str, ...], str], str] = {}
+    found: list[Finding] = []
+    for built in trees:
+        cluster = destination_cluster(built.platform.argocd)
+        for app in built.platform.active_applications():
+            helm = app.helm
+            if helm is None or helm.skip_crds:
+                continue
+            groups = tuple(helm.crd_groups) or CHART_CRD_GROUPS.get(helm.chart, ())
+            if not groups:
+                continue
+            key = (cluster.key, f"{helm.repo_url} {helm.chart}")
+            if key not in first:
+                first[key] = _tree_name(built.environment)
+                continue
+            assert built.environment is not None  # the base tree comes first
+            where = _overlay_location(config, built.environment)
+            found.append(
+                Finding(
+                    Severity.WARNING,
+                    CHART_TWICE,
+                    f"applications[{app.name}]: chart {helm.chart!r} is also installed by"
+                    f" {first[key]} on {cluster.label}; its CRDs ({', '.join(groups)}) are"
+                    " cluster-scoped, so two Applications would own them: set helm.skip_crds:"
+                    " true for it in this overlay (the other release's CRDs serve both), or give"
+                    " the environment a cluster of its own",
+                    where.file,
+                    where.line,
+                )
+            )
+    return found
+
 
 def _tree_name(env: str | None) -> str:
     return f"environment {env!r}" if env is not None else "the base platform"
@@ -280,6 +320,7 @@ def render_to(
     lines = provenance.source_lines(config, [b.source for b in mine if b.source is not None])
     report = validate_memory(MemoryFiles(tree.files, tree.documents), options, lines=lines)
     report.findings.extend(load_warnings(mine))
+    report.findings.extend(chart_warnings(config, trees))
     if report.errors:
         raise ValidationFailed(report, report.errors)
     if check:

@@ -238,6 +238,31 @@ def test_a_namespace_suffix_moves_every_namespace_the_tree_deploys_to(tmp_path: 
     }
 
 
+def test_a_chart_with_crds_released_twice_on_one_cluster_is_a_warning(tmp_path: Path) -> None:
+    """A suffixed environment moves each release to namespaces of its own, but a chart's CRDs
+    are cluster-scoped: each such chart is named, at the overlay, with what to do."""
+    config = project(tmp_path, {"qa": "namespace_suffix: qa\n"})
+    result = render_to(config, tmp_path / "out")
+    twice = [f for f in result.report.findings if f.rule == "chart-installed-twice"]
+    assert sorted(f.message.split("'")[1] for f in twice) == [
+        "aws-load-balancer-controller",
+        "external-secrets",
+        "kube-prometheus-stack",
+    ]
+    assert all(f.file.endswith("qa.yaml") and f.line == 1 for f in twice)
+    assert all("helm.skip_crds: true" in f.message for f in twice)
+    # the overlay that leaves the CRDs to the base's releases has nothing to warn about
+    off = "".join(
+        f"  - name: {name}\n    helm:\n      skip_crds: true\n"
+        for name in ("aws-load-balancer-controller", "external-secrets", "prometheus-crds")
+    )
+    (config.parent / "environments" / "qa.yaml").write_text(
+        "namespace_suffix: qa\napplications:\n" + off, encoding="utf-8"
+    )
+    quiet = render_to(config, tmp_path / "out2")
+    assert not [f for f in quiet.report.findings if f.rule == "chart-installed-twice"]
+
+
 @pytest.mark.parametrize("value", ["QA", "-qa", "a" * 41, "[qa]"])
 def test_a_bad_namespace_suffix_names_its_line(tmp_path: Path, value: str) -> None:
     config = project(tmp_path, {"qa": f"# qa\nnamespace_suffix: {value}\n"})
