@@ -513,6 +513,21 @@ SAMPLES = [
 ]
 
 
+def _ecma_ends(schema: Any) -> Any:
+    """``schema`` with each pattern's final ``$`` read as an editor (ECMA 262) reads it: the
+    end of the text. Python's ``$``, which jsonschema uses, also matches before a final
+    newline, so 'A\\n' would fit a pattern no editor lets it fit."""
+    if isinstance(schema, dict):
+        out = {k: _ecma_ends(v) for k, v in schema.items()}
+        pattern = out.get("pattern")
+        if isinstance(pattern, str) and pattern.endswith("$"):
+            out["pattern"] = pattern[:-1] + "(?!\\n)$"
+        return out
+    if isinstance(schema, list):
+        return [_ecma_ends(v) for v in schema]
+    return schema
+
+
 def _agree(type_name: str, value: object) -> tuple[bool, bool]:
     """(the JSON Schema accepts ``value``, the model accepts it) for one type of types.py."""
     from pydantic import TypeAdapter, ValidationError
@@ -520,7 +535,7 @@ def _agree(type_name: str, value: object) -> tuple[bool, bool]:
     from gigrouter import types
 
     adapter: TypeAdapter[Any] = TypeAdapter(getattr(types, type_name))
-    by_schema = jsonschema.Draft202012Validator(adapter.json_schema()).is_valid(value)
+    by_schema = jsonschema.Draft202012Validator(_ecma_ends(adapter.json_schema())).is_valid(value)
     if type_name == "Host" and isinstance(value, str):
         # A host may be written relative to the domain: the loader substitutes it before the
         # model checks the host, so the schema judges the text as written.

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gigrouter import cli, errors, pipeline
-from gigrouter.config.load import MAX_DEPTH, parse_yaml
+from gigrouter.config.source import MAX_DEPTH, parse_yaml
 from gigrouter.errors import ConfigError, TemplateError
 
 REPO = Path(__file__).resolve().parent.parent
