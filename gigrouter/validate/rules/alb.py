@@ -818,38 +818,35 @@ def _serving_ports(member: Member, redirect: bool) -> set[int]:
     return {p for p, proto in member.ports.items() if not (redirect and proto == "HTTP")}
 
 
-def _check_routes(group: Group) -> Iterator[Finding]:
+RouteEntry = tuple[int, Route]  # (the member's index in the group, one of its routes)
+
+
+def route_entries(group: Group) -> tuple[list[RouteEntry], list[set[int]]]:
+    """Every route of the group with its member's index, and each member's listener ports."""
     redirect = any(parse_int(m.alb("ssl-redirect") or "") is not None for m in group.members)
     ports = [_serving_ports(m, redirect) for m in group.members]
     entries = [(i, route) for i, member in enumerate(group.members) for route in member.routes]
-    # alb-duplicate-route: same host and same path patterns on a shared listener. Only routes
-    # with equal host and patterns can clash: pairs are formed within those buckets (linear in
-    # the routes, not quadratic), in the order of every pair of ``entries``.
+    return entries, ports
+
+
+def route_clashes(entries: list[RouteEntry], ports: list[set[int]]) -> list[tuple[int, int]]:
+    """The pairs of ``entries`` (positions, in the order of every pair) with the same host and
+    path patterns on a shared listener. Only routes with equal host and patterns can clash:
+    pairs are formed within those buckets (linear in the routes, not quadratic)."""
     buckets: dict[tuple[str, frozenset[str]], list[int]] = {}
     for position, (_, route) in enumerate(entries):
         buckets.setdefault((route.host, route.patterns), []).append(position)
     clashes = sorted(pair for bucket in buckets.values() for pair in combinations(bucket, 2))
-    for (i, a), (j, b) in ((entries[x], entries[y]) for x, y in clashes):
-        if not ports[i] & ports[j]:
-            continue
-        first, later = group.members[i], group.members[j]
-        if i == j:
-            where = f"twice by {later.label} ({a.show()} and {b.show()})"
-        else:
-            where = (
-                f"by {first.label} ({a.show()}) and by {later.label} ({b.show()}), and "
-                f"{first.label} is evaluated first"
-            )
-        yield later.finding(
-            Severity.ERROR,
-            "alb-duplicate-route",
-            f"{group.label}: the same host and path are claimed {where}; only the first rule "
-            "ever matches, so the other backend never gets traffic; remove one of the rules or "
-            "give them different hosts or paths",
-        )
-    # alb-shadowed-path / alb-order-implicit: a catch-all evaluated before a narrower path.
-    # Candidates come from an index of the narrower routes by host: a catch-all meets only the
-    # routes its host covers (all for no host, a suffix for a wildcard), in ``entries`` order.
+    return [(x, y) for x, y in clashes if ports[entries[x][0]] & ports[entries[y][0]]]
+
+
+def route_shadows(
+    group: Group, entries: list[RouteEntry], ports: list[set[int]]
+) -> dict[tuple[int, int], list[str]]:
+    """(member of a catch-all, member of a narrower path it is evaluated before or ties with)
+    -> the narrower paths shown. Candidates come from an index of the narrower routes by host:
+    a catch-all meets only the routes its host covers (all for no host, a suffix for a
+    wildcard), in ``entries`` order."""
     narrow_at: dict[str, list[int]] = {}
     for position, (_, route) in enumerate(entries):
         if not route.catch_all:
@@ -870,6 +867,30 @@ def _check_routes(group: Group) -> Iterator[Finding]:
             pairs.setdefault((i, j), [])
             if shown not in pairs[(i, j)]:
                 pairs[(i, j)].append(shown)
+    return pairs
+
+
+def _check_routes(group: Group) -> Iterator[Finding]:
+    entries, ports = route_entries(group)
+    # alb-duplicate-route: same host and same path patterns on a shared listener.
+    for (i, a), (j, b) in ((entries[x], entries[y]) for x, y in route_clashes(entries, ports)):
+        first, later = group.members[i], group.members[j]
+        if i == j:
+            where = f"twice by {later.label} ({a.show()} and {b.show()})"
+        else:
+            where = (
+                f"by {first.label} ({a.show()}) and by {later.label} ({b.show()}), and "
+                f"{first.label} is evaluated first"
+            )
+        yield later.finding(
+            Severity.ERROR,
+            "alb-duplicate-route",
+            f"{group.label}: the same host and path are claimed {where}; only the first rule "
+            "ever matches, so the other backend never gets traffic; remove one of the rules or "
+            "give them different hosts or paths",
+        )
+    # alb-shadowed-path / alb-order-implicit: a catch-all evaluated before a narrower path.
+    pairs = route_shadows(group, entries, ports)
     for (i, j), hidden in sorted(pairs.items()):
         wide_m, narrow_m = group.members[i], group.members[j]
         paths = "; ".join(hidden)
