@@ -146,7 +146,13 @@ def _pod_spec(spec: Obj) -> Obj:
 
 def _deployment(spec: Obj) -> Obj:
     out = _fill(spec, {"replicas": 1, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600})
-    strategy = out.get("strategy")
+    return _rolling_strategy(out, "strategy", {"maxUnavailable": "25%", "maxSurge": "25%"})
+
+
+def _rolling_strategy(out: Obj, key: str, rolling_defaults: Obj) -> Obj:
+    """``out`` with its ``key`` strategy defaulted as a Deployment's or a DaemonSet's: type
+    RollingUpdate, and for it ``rollingUpdate`` with ``rolling_defaults``."""
+    strategy = out.get(key)
     if strategy is None:
         strategy = {}
     if not isinstance(strategy, dict):
@@ -157,12 +163,12 @@ def _deployment(spec: Obj) -> Obj:
         if rolling is None:
             rolling = {}
         if isinstance(rolling, dict):
-            rolling_filled = _fill(rolling, {"maxUnavailable": "25%", "maxSurge": "25%"})
+            rolling_filled = _fill(rolling, rolling_defaults)
             if rolling_filled is not rolling or "rollingUpdate" not in filled:
                 filled = {**filled, "rollingUpdate": rolling_filled}
-    if filled is strategy and "strategy" in out:
+    if filled is strategy and key in out:
         return out
-    return {**out, "strategy": filled}
+    return {**out, key: filled}
 
 
 def _stateful_set(spec: Obj) -> Obj:
@@ -191,23 +197,7 @@ def _stateful_set(spec: Obj) -> Obj:
 
 def _daemon_set(spec: Obj) -> Obj:
     out = _fill(spec, {"revisionHistoryLimit": 10})
-    strategy = out.get("updateStrategy")
-    if strategy is None:
-        strategy = {}
-    if not isinstance(strategy, dict):
-        return out
-    filled = _fill(strategy, {"type": "RollingUpdate"}, empty_string=True)
-    if filled.get("type") == "RollingUpdate":
-        rolling = filled.get("rollingUpdate")
-        if rolling is None:
-            rolling = {}
-        if isinstance(rolling, dict):
-            rolling_filled = _fill(rolling, {"maxUnavailable": 1, "maxSurge": 0})
-            if rolling_filled is not rolling or "rollingUpdate" not in filled:
-                filled = {**filled, "rollingUpdate": rolling_filled}
-    if filled is strategy and "updateStrategy" in out:
-        return out
-    return {**out, "updateStrategy": filled}
+    return _rolling_strategy(out, "updateStrategy", {"maxUnavailable": 1, "maxSurge": 0})
 
 
 def _replicas(spec: Obj) -> Obj:
