@@ -83,18 +83,22 @@ def pages(
     """The tree's README.md and one per app directory. Argo CD reads only .yaml, .yml and
     .json files from a directory source (and a Helm source only its values files), so a README
     inside an Application's path is never applied."""
-    found = [Output(README, None, text=platform_readme(platform, settings, head))]
+    known = facts(platform)  # once for the whole tree: each page takes its share
+    found = [Output(README, None, text=platform_readme(platform, settings, head, known))]
     files = app_files(platform, manifests)
     for app in platform.active_applications():
         if app.path is not None and app.path in files:
-            text = app_readme(platform, app, settings, files[app.path], head)
+            text = app_readme(platform, app, settings, files[app.path], head, known)
             found.append(Output(f"{app.path}/{README}", None, text=text))
     return found
 
 
-def platform_readme(platform: Platform, settings: TreeSettings, header: str = "") -> str:
-    """The README.md at the root of the tree."""
-    found = facts(platform)
+def platform_readme(
+    platform: Platform, settings: TreeSettings, header: str = "", known: Facts | None = None
+) -> str:
+    """The README.md at the root of the tree (``known``: the platform's facts, when already
+    computed)."""
+    found = known if known is not None else facts(platform)
     prefix = settings.app_prefix
     title = platform.name + (f" ({settings.environment})" if settings.environment else "")
     parts = [comment(header)] if header else []
@@ -153,12 +157,13 @@ def app_readme(
     settings: TreeSettings,
     files: Sequence[str],
     header: str = "",
+    known: Facts | None = None,
 ) -> str:
     """The README.md of one app directory: who syncs it, where, when, and its share of the
-    platform's tables."""
+    platform's tables (``known``: the platform's facts, when already computed)."""
     assert app.path is not None
     up = "../" * (app.path.count("/") + 1)
-    found = facts(platform).of(app.name)
+    found = (known if known is not None else facts(platform)).of(app.name)
     prefix = settings.app_prefix
     parts = [comment(header)] if header else []
     parts.append(f"# {text(app.path)}")
