@@ -638,8 +638,21 @@ def test_service_target_ports_always_resolve_to_a_container_port(workload: dict[
         platform = Platform.model_validate(data)
     except pydantic.ValidationError as exc:
         [error] = exc.errors()
-        assert "a Service reaches a named port only over the same protocol" in error["msg"]
         sports = workload["service"]["ports"]
+        if "which no container port is" in error["msg"]:
+            # a numbered target (or the port itself) that no container port of that protocol is
+            declared = {(p["container_port"], p["protocol"]) for p in workload["ports"]}
+            named = {p["name"] for p in workload["ports"] if "name" in p}
+            assert any(
+                (target, p["protocol"]) not in declared
+                for p in sports
+                if not isinstance(p.get("target_port"), str)
+                and (p.get("name") not in named or "target_port" in p)
+                for target in [p.get("target_port", p["port"])]
+            )
+            event("refused: a numbered target no container port of its protocol is")
+            return
+        assert "a Service reaches a named port only over the same protocol" in error["msg"]
         protocols = {p["name"]: p["protocol"] for p in workload["ports"] if "name" in p}
         assert any(
             protocols.get(p.get("target_port", p.get("name"))) not in (None, p["protocol"])
@@ -654,17 +667,34 @@ def test_service_target_ports_always_resolve_to_a_container_port(workload: dict[
     check_builtin([(p, d) for p, d in docs if d["metadata"]["name"] == "prop"])
 
 
+STRAY: dict[str, Any] = {
+    "name": "stray",
+    "image": "registry.example.org/payments/stray:1.0.0",
+    "ports": [{"name": "http", "container_port": 8080}],
+    "service": {"ports": [{"port": 80}]},  # targetPort defaults to 80: no container's
+}
+
+
 def test_the_property_check_catches_a_port_no_container_has() -> None:
-    platform = with_workloads(
-        {
-            "name": "stray",
-            "image": "registry.example.org/payments/stray:1.0.0",
-            "ports": [{"name": "http", "container_port": 8080}],
-            "service": {"ports": [{"port": 80}]},  # targetPort defaults to 80: no container's
-        }
-    )
+    fine = copy.deepcopy(STRAY)
+    fine["service"]["ports"][0]["target_port"] = "http"
+    _, docs = rendered(with_workloads(fine))
+    one(docs, "Service", "stray")["spec"]["ports"][0]["targetPort"] = 80  # as if it rendered 80
     with pytest.raises(AssertionError, match="targetPort 80 is no container port"):
-        check_services(rendered(platform)[1])
+        check_services(docs)
+
+
+def test_a_numbered_target_no_container_port_is_is_refused() -> None:
+    """The model refuses what the property check would catch: a Service port whose target
+    (here the port itself, 80) is no declared container port of its protocol."""
+    with pytest.raises(
+        pydantic.ValidationError,
+        match=re.escape(
+            "service port 80/TCP: targets container port 80/TCP, which no container port is"
+            " (declared: 8080/TCP)"
+        ),
+    ):
+        with_workloads(STRAY)
 
 
 @pytest.mark.parametrize(

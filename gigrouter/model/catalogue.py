@@ -557,6 +557,16 @@ class WorkloadSpec(ContainerSpec):
             by_name = target if isinstance(target, str) else None
             if target is None and p.name in named:
                 by_name = p.name
+            number = target if isinstance(target, int) else (p.port if by_name is None else None)
+            declared = {(c.container_port, c.protocol) for c in self.ports}
+            if number is not None and self.ports and (number, p.protocol) not in declared:
+                # The endpoints controller sends a numbered targetPort to that port over the
+                # Service port's protocol: a container that declares its ports serves another.
+                raise ValueError(
+                    f"service port {p.port}/{p.protocol}: targets container port"
+                    f" {number}/{p.protocol}, which no container port is (declared:"
+                    f" {', '.join(f'{n}/{proto}' for n, proto in sorted(declared))})"
+                )
             if by_name is not None and named[by_name].protocol != p.protocol:
                 # The endpoints controller resolves a named port by name and protocol.
                 raise ValueError(
