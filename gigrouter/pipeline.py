@@ -183,14 +183,26 @@ def check_collisions(config: Path, trees: list[Built]) -> None:
         more = len(found.objects) - _SHOWN
         if more > 0:
             shown += f" and {more} more"
+        advice = (
+            f"Give environment {env!r} its own cluster (argocd.destination_server or"
+            f" argocd.destination_name) or namespaces of its own ({NAMESPACE_SUFFIX}: {env})"
+        )
+        apps = sorted({o.application for o in found.objects if o.application})
+        if apps and all(o.namespace == "" for o in found.objects):
+            items = ", ".join(f"{{name: {name}, enabled: false}}" for name in apps)
+            them = "them" if len(found.objects) != 1 else "it"
+            advice = (
+                f"Cluster-scoped objects have no namespace, so namespaces of its own do not move"
+                f" {them}: give environment {env!r} its own cluster (argocd.destination_server or"
+                f" argocd.destination_name), or deploy {them} from one tree only (in this"
+                f" overlay, applications: [{items}])"
+            )
         problems.append(
             Problem(
                 _overlay_location(config, env),
                 f"{found.first} and {found.second} would both deploy to {found.cluster.label}"
                 f" and own the same {len(found.objects)} object"
-                f"{'s' if len(found.objects) != 1 else ''}: {shown}. Give environment {env!r}"
-                " its own cluster (argocd.destination_server or argocd.destination_name) or"
-                f" namespaces of its own ({NAMESPACE_SUFFIX}: {env})",
+                f"{'s' if len(found.objects) != 1 else ''}: {shown}. {advice}",
             )
         )
     if problems:

@@ -24,6 +24,7 @@ from gigrouter import safeyaml
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.validate import defaults
 from gigrouter.validate.findings import Finding, Resource, Severity
+from gigrouter.validate.scope import Scopes
 
 if TYPE_CHECKING:
     from gigrouter.validate.shapes import Source
@@ -32,36 +33,6 @@ METADATA_FILE = "gigrouter-metadata.yaml"
 ENVIRONMENTS_DIR = "environments"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _SEPARATOR = re.compile(r"^---(\s|$)")
-
-# Kinds that live outside namespaces (the common ones; CRDs add theirs through the metadata).
-CLUSTER_SCOPED = frozenset(
-    {
-        "Namespace",
-        "Node",
-        "PersistentVolume",
-        "StorageClass",
-        "CustomResourceDefinition",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "PriorityClass",
-        "IngressClass",
-        "MutatingWebhookConfiguration",
-        "ValidatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy",
-        "ValidatingAdmissionPolicyBinding",
-        "APIService",
-        "RuntimeClass",
-        "CSIDriver",
-        "CSINode",
-        "VolumeAttachment",
-        "CertificateSigningRequest",
-        "FlowSchema",
-        "PriorityLevelConfiguration",
-        "ClusterSecretStore",
-        "ClusterExternalSecret",
-        "ClusterIssuer",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -154,6 +125,9 @@ class Tree:
     snippet: bool = False  # one file of a folder of examples, validated alone
     # trees found inside this one and validated beside it (rendered overlays, snippet files)
     variants: list[Tree] = field(default_factory=list)
+    # the scope of each kind as this tree knows it: its own CRDs, then the tables (rules across
+    # trees add the other trees' CRDs and --crd: rules/ownership.py)
+    scopes: Scopes = field(default_factory=Scopes)
 
     @property
     def unresolved(self) -> Severity:
@@ -421,6 +395,7 @@ def load_tree(
         if (f.file not in tree.values_files or f.rule in _FILE_RULES)
         and not (exclude is not None and f.file and exclude(prefix + f.file))
     ]
+    tree.scopes = tree.scopes.with_documents(d.data for d in tree.documents)
     _assign_apps(tree)
     _shapes(tree, sources, render)
     if not tree.own:
@@ -746,14 +721,19 @@ def owners(tree: Tree, doc: Document) -> list[AppInfo]:
     return [app for app in tree.applications if any(_syncs(app, p, folder) for p in app.paths)]
 
 
-def namespace_in(doc: Document, app: AppInfo | None) -> str:
-    """The namespace the object lands in when ``app`` syncs it ('' for cluster-scoped kinds)."""
+def namespace_in(doc: Document, app: AppInfo | None, scopes: Scopes | None = None) -> str:
+    """The namespace the object lands in when ``app`` syncs it: '' for a cluster-scoped kind
+    (``scopes``, by default the tables of known kinds), even when the file gives one (the API
+    server drops it), else the file's namespace or the Application's destination."""
+    if (scopes or _TABLES).of(doc.api_version, doc.kind):
+        return ""
     explicit = doc.metadata.get("namespace")
     if isinstance(explicit, str) and explicit:
         return explicit
-    if doc.kind in CLUSTER_SCOPED or app is None:
-        return ""
-    return app.namespace
+    return "" if app is None else app.namespace
+
+
+_TABLES = Scopes()
 
 
 def _assign_apps(tree: Tree) -> None:
@@ -769,7 +749,7 @@ def _assign_apps(tree: Tree) -> None:
             if _syncs(app, path, folder):
                 doc.app = app
                 break
-        doc.namespace = namespace_in(doc, doc.app)
+        doc.namespace = namespace_in(doc, doc.app, tree.scopes)
         tree.findings.extend(_duplicate_finding(doc.file, d, doc) for d in doc.duplicates)
 
 
@@ -820,15 +800,18 @@ def _shapes(tree: Tree, sources: list[Source], render: bool) -> None:
         tree.findings.extend(out.findings)
         target = tree
         if source.folder in apart:
-            target = Tree(root=tree.root, prefix=tree.prefix, sources=tree.sources)
+            target = Tree(
+                root=tree.root, prefix=tree.prefix, sources=tree.sources, scopes=tree.scopes
+            )
             tree.variants.append(target)
         app = _app_of(tree, source.folder)
         for rel, line, data in out.documents:
             first = len(target.documents)
             _add_document(target, rel, line, data)
+            target.scopes = target.scopes.with_documents(d.data for d in target.documents[first:])
             for doc in target.documents[first:]:
                 doc.app = app
-                doc.namespace = namespace_in(doc, app)
+                doc.namespace = namespace_in(doc, app, target.scopes)
 
 
 _TEMPLATE_MARK = "{{"
@@ -919,7 +902,13 @@ def _examples(tree: Tree, sources: list[Source]) -> None:
         )
         moved = set(files)
         for file in files:
-            alone = Tree(root=tree.root, prefix=tree.prefix, sources=tree.sources, snippet=True)
+            alone = Tree(
+                root=tree.root,
+                prefix=tree.prefix,
+                sources=tree.sources,
+                snippet=True,
+                scopes=tree.scopes,
+            )
             alone.files = [file]
             alone.documents = [d for d in tree.documents if d.file == file]
             tree.variants.append(alone)

@@ -8,8 +8,12 @@ Applications of one tree sync overlapping paths.
 
 The run's trees are the base tree and every ``environments/<name>/`` tree. Documents belong to
 the Applications whose source paths hold their files (:func:`gigrouter.validate.tree.owners`);
-an object without a namespace lands in its Application's destination namespace. Clusters are
-compared as written: the same server URL, or the same cluster name. ``in-cluster`` and
+an object without a namespace lands in its Application's destination namespace, and an object
+of a cluster-scoped kind in none: the scope of each kind comes from the CRDs of every tree of
+the run, then the ``--crd`` files, then the tables of known kinds (:mod:`~gigrouter.validate.
+scope`), so a ClusterIssuer that two trees deploy is one object whatever their namespaces.
+
+Clusters are compared as written: the same server URL, or the same cluster name. ``in-cluster`` and
 ``https://kubernetes.default.svc`` are one cluster, the one the Argo CD instance runs in, so
 they (and cluster names, which are registrations inside one instance) are told apart by the
 tree's Argo CD instance (``argocd.instance`` of its metadata file).
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 
 from gigrouter.validate.context import Context, dig
 from gigrouter.validate.findings import Finding, Resource, Severity
+from gigrouter.validate.scope import Scopes, from_crd_files
 from gigrouter.validate.tree import AppInfo, Document, Tree, namespace_in, owners
 
 RULES: dict[str, str] = {
@@ -85,9 +90,18 @@ class Claim:
         )
 
 
-def claims(trees: tuple[Tree, ...]) -> dict[tuple[object, ...], list[Claim]]:
+def run_scopes(trees: tuple[Tree, ...], crd_files: tuple[str, ...] = ()) -> Scopes:
+    """The scope of each kind across the run: the CRDs of every tree, then ``--crd``."""
+    scopes = from_crd_files(crd_files)
+    return scopes.with_documents(doc.data for tree in trees for doc in tree.documents)
+
+
+def claims(
+    trees: tuple[Tree, ...], scopes: Scopes | None = None
+) -> dict[tuple[object, ...], list[Claim]]:
     """Every object of the run with the Applications deploying it, in tree and file order
     (one claim per Application)."""
+    scopes = scopes if scopes is not None else run_scopes(trees)
     found: dict[tuple[object, ...], list[Claim]] = {}
     for tree in trees:
         instance = _instance(tree)
@@ -98,7 +112,7 @@ def claims(trees: tuple[Tree, ...]) -> dict[tuple[object, ...], list[Claim]]:
                 cluster = cluster_of(app, instance)
                 if cluster is None:
                     continue  # no destination: the argocd rules and the schema say so
-                namespace = namespace_in(doc, app)
+                namespace = namespace_in(doc, app, scopes)
                 key = (cluster.key, doc.group, doc.kind, namespace, doc.name)
                 same = found.setdefault(key, [])
                 if all(c.owner != (tree.prefix, app.name) for c in same):
@@ -107,7 +121,7 @@ def claims(trees: tuple[Tree, ...]) -> dict[tuple[object, ...], list[Claim]]:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for same in claims(ctx.trees).values():
+    for same in claims(ctx.trees, run_scopes(ctx.trees, ctx.options.crd_files)).values():
         if len(same) < 2 or same[1].tree is not ctx.tree:
             continue  # reported once, by the tree of the second owner
         first, second = same[0], same[1]
