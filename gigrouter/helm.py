@@ -1,8 +1,10 @@
 """Chart facts that render, docs, validate and plan share, written once: the CRD groups each
-well-known chart installs, and the names the grafana chart gives its objects."""
+well-known chart installs, the charts whose controller watches the whole cluster, and the names
+the grafana chart gives its objects."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 # The API groups of the CRDs a chart installs (unless its source sets helm.skipCrds), from the
@@ -12,6 +14,48 @@ CHART_CRD_GROUPS: dict[str, tuple[str, ...]] = {
     "external-secrets": ("external-secrets.io", "generators.external-secrets.io"),
     "kube-prometheus-stack": ("monitoring.coreos.com",),
     "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
+}
+
+
+@dataclass(frozen=True)
+class ClusterController:
+    """A chart whose controller reconciles objects in every namespace of its cluster: a second
+    release on that cluster reconciles the same objects as the first, whatever namespace it is
+    installed in and whether or not it installs its CRDs.
+
+    ``reconciles``: what it acts on, for messages. ``off``: the values key that, false, leaves
+    the controller out of a release (a release kept for the chart's CRDs). ``apart``: the
+    values key (and the chart's default) that gives each release objects of its own, so two
+    releases with different values do not meet (an ingress controller's IngressClass)."""
+
+    reconciles: str
+    off: tuple[str, ...] = ()
+    apart: tuple[tuple[str, ...], str] | None = None
+
+
+# Charts whose controller watches the whole cluster by default, from the charts' values and
+# the projects' documentation.
+CLUSTER_CONTROLLERS: dict[str, ClusterController] = {
+    "aws-load-balancer-controller": ClusterController(
+        "the Ingresses of its IngressClass, Services of type LoadBalancer and"
+        " TargetGroupBindings in every namespace, each backed by an AWS load balancer"
+    ),
+    "ingress-nginx": ClusterController(
+        "the Ingresses of its IngressClass in every namespace",
+        apart=(("controller", "ingressClassResource", "name"), "nginx"),
+    ),
+    "cert-manager": ClusterController(
+        "the Certificates, Issuers, ClusterIssuers and annotated Ingresses of every namespace"
+    ),
+    "external-secrets": ClusterController(
+        "the ExternalSecrets, SecretStores and ClusterSecretStores of every namespace"
+    ),
+    "kube-prometheus-stack": ClusterController(
+        "the Prometheus, Alertmanager, ServiceMonitor and PrometheusRule objects of every"
+        " namespace (the Prometheus Operator)",
+        off=("prometheusOperator", "enabled"),
+    ),
+    "traefik": ClusterController("the Ingresses and IngressRoutes of every namespace"),
 }
 
 GRAFANA_SERVICE_PORT = 80  # the grafana chart's service.port default

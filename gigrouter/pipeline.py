@@ -6,6 +6,7 @@ directly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gigrouter import provenance
+import yaml
+
+from gigrouter import provenance, safeyaml
 from gigrouter.config.load import SourceMap, build_platform, read_yaml
 from gigrouter.config.overlay import (
     ENVIRONMENTS_DIR,
@@ -25,10 +28,10 @@ from gigrouter.config.overlay import (
 from gigrouter.config.passthrough import repo_files
 from gigrouter.docs import pages
 from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
-from gigrouter.helm import CHART_CRD_GROUPS
+from gigrouter.helm import CHART_CRD_GROUPS, CLUSTER_CONTROLLERS
 from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
 from gigrouter.layout.appsets import application_sets
-from gigrouter.model import Platform
+from gigrouter.model import Application, Platform
 from gigrouter.ownership import collisions, destination_cluster
 from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
@@ -214,41 +217,160 @@ _SHOWN = 12  # objects named in a collision message
 CHART_TWICE = "chart-installed-twice"
 
 
+@dataclass
+class _Releases:
+    """One tree's releases of one chart on one cluster: the applications by what they bring
+    that a second copy on the cluster would share (``crds``, or ``controller`` with the value
+    that sets its releases apart)."""
+
+    chart: str
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+
+
 def chart_warnings(config: Path, trees: list[Built]) -> list[Finding]:
-    """A chart that installs CRDs, released by two trees on one cluster (an environment on the
-    base's cluster with a ``namespace_suffix``): the releases' objects are apart, but the CRDs
-    are cluster-scoped, so two Applications would own them. A warning at the later overlay."""
-    first: dict[tuple[tuple[str, ...], str], str] = {}
+    """A chart released by two trees on one cluster (an environment on the base's cluster with
+    a ``namespace_suffix``) that the releases would share: its CRDs, which are cluster-scoped
+    (a known chart, or ``helm.crd_groups``, unless ``helm.skip_crds``), or its controller,
+    which watches every namespace (:data:`~gigrouter.helm.CLUSTER_CONTROLLERS`), so both
+    releases reconcile the same objects. One warning per chart and later tree, at its
+    overlay, saying what to do."""
+    first: dict[tuple[tuple[str, ...], str], dict[str, str]] = {}
     found: list[Finding] = []
     for built in trees:
         cluster = destination_cluster(built.platform.argocd)
+        mine: dict[tuple[tuple[str, ...], str], _Releases] = {}
         for app in built.platform.active_applications():
             helm = app.helm
-            if helm is None or helm.skip_crds:
-                continue
-            groups = tuple(helm.crd_groups) or CHART_CRD_GROUPS.get(helm.chart, ())
-            if not groups:
+            if helm is None:
                 continue
             key = (cluster.key, f"{helm.repo_url} {helm.chart}")
-            if key not in first:
-                first[key] = _tree_name(built.environment)
-                continue
-            assert built.environment is not None  # the base tree comes first
-            where = _overlay_location(config, built.environment)
-            found.append(
-                Finding(
-                    Severity.WARNING,
-                    CHART_TWICE,
-                    f"applications[{app.name}]: chart {helm.chart!r} is also installed by"
-                    f" {first[key]} on {cluster.label}; its CRDs ({', '.join(groups)}) are"
-                    " cluster-scoped, so two Applications would own them: set helm.skip_crds:"
-                    " true for it in this overlay (the other release's CRDs serve both), or give"
-                    " the environment a cluster of its own",
-                    where.file,
-                    where.line,
-                )
-            )
+            releases = mine.setdefault(key, _Releases(helm.chart))
+            groups = tuple(helm.crd_groups) or CHART_CRD_GROUPS.get(helm.chart, ())
+            if groups and not helm.skip_crds:
+                releases.roles.setdefault("crds", []).append(app.name)
+                releases.groups = releases.groups or groups
+            controller = _controller_role(built, app)
+            if controller is not None:
+                releases.roles.setdefault(controller, []).append(app.name)
+        for key, releases in mine.items():
+            before = first.setdefault(key, {})
+            shared = [role for role in releases.roles if role in before]
+            if shared and built.environment is not None:
+                found.append(_chart_twice(config, built, cluster.label, releases, shared, before))
+            for role in releases.roles:
+                before.setdefault(role, _tree_name(built.environment))
     return found
+
+
+def _controller_role(built: Built, app: Application) -> str | None:
+    """``controller`` (with the value that sets releases apart, if the chart has one) when the
+    application's release runs a cluster-wide controller; None when the chart is none or its
+    values turn the controller off."""
+    assert app.helm is not None
+    facts = CLUSTER_CONTROLLERS.get(app.helm.chart)
+    if facts is None:
+        return None
+    if facts.off and _helm_value(built, app, facts.off) is False:
+        return None
+    if facts.apart is None:
+        return "controller"
+    keys, default = facts.apart
+    value = _helm_value(built, app, keys)
+    return f"controller {value if isinstance(value, str) and value else default}"
+
+
+_UNSET = object()
+
+
+def _helm_value(built: Built, app: Application, keys: tuple[str, ...]) -> Any:
+    """The value of ``keys`` in the release's values, as Argo CD passes them: ``parameters``
+    over inline ``values`` over the values file in the tree; None when no source sets it."""
+    assert app.helm is not None
+    dotted = ".".join(keys)
+    if dotted in app.helm.parameters:
+        given = app.helm.parameters[dotted]
+        return {"true": True, "false": False}.get(given.strip().lower(), given)
+    sources: list[Any] = [app.helm.values]
+    if app.helm.values_in_repo or app.helm.values_file is not None:
+        assert app.path is not None  # the model requires it
+        documents = built.tree.documents.get(app.path.rstrip("/") + "/values.yaml")
+        if documents:
+            sources.append(documents[0])
+        else:
+            text = built.tree.files.get(app.path.rstrip("/") + "/values.yaml")
+            if text is not None:
+                with contextlib.suppress(yaml.YAMLError):  # validate reports the file
+                    sources.append(safeyaml.load(text))
+    for source in sources:
+        node: Any = source
+        for key in keys:
+            node = node.get(key, _UNSET) if isinstance(node, dict) else _UNSET
+        if node is not _UNSET:
+            return node
+    return None
+
+
+def _chart_twice(
+    config: Path,
+    built: Built,
+    cluster: str,
+    releases: _Releases,
+    shared: list[str],
+    before: dict[str, str],
+) -> Finding:
+    """The warning for one chart that a later tree releases on a cluster where ``before``
+    (role -> tree) already does: what the two releases would share, and what to do."""
+    assert built.environment is not None
+    where = _overlay_location(config, built.environment)
+    apps = sorted({name for role in shared for name in releases.roles[role]})
+    names = ", ".join(f"applications[{name}]" for name in apps)
+    other = before[shared[0]]
+    controllers = [role for role in shared if role != "crds"]
+    text = f"{names}: chart {releases.chart!r} is also installed by {other} on {cluster}"
+    if not controllers:
+        return Finding(
+            Severity.WARNING,
+            CHART_TWICE,
+            f"{text}; its CRDs ({', '.join(releases.groups)}) are cluster-scoped, so two"
+            " Applications would own them: set helm.skip_crds: true for it in this overlay (the"
+            " other release's CRDs serve both), or give the environment a cluster of its own",
+            where.file,
+            where.line,
+        )
+    facts = CLUSTER_CONTROLLERS[releases.chart]
+    apart = ""
+    if facts.apart is not None:
+        value = controllers[0].partition(" ")[2]
+        apart = f" with the same {'.'.join(facts.apart[0])} ({value!r})"
+    crds = ""
+    if "crds" in shared:
+        crds = f"; its CRDs ({', '.join(releases.groups)}) are cluster-scoped too"
+    disabled = set(apps)
+    dependents = sorted(
+        a.name
+        for a in built.platform.active_applications()
+        if a.name not in disabled and disabled & set(a.depends_on)
+    )
+    items = ", ".join(f"{{name: {name}, enabled: false}}" for name in sorted(disabled))
+    then = ""
+    if dependents:
+        then = (
+            f", and drop {'them' if len(disabled) > 1 else 'it'} from the depends_on of"
+            f" {', '.join(map(repr, dependents))}: render refuses a dependency on a disabled"
+            " application"
+        )
+    return Finding(
+        Severity.WARNING,
+        CHART_TWICE,
+        f"{text}{apart}. Its controller watches {facts.reconciles}, so two releases on one"
+        " cluster reconcile the same objects, whatever their namespaces and helm.skip_crds"
+        f"{crds}. Disable it in this overlay (applications: [{items}]{then}) so the release"
+        f" of {other} serves both trees, or give the environment a cluster of its own"
+        " (argocd.destination_server or argocd.destination_name)",
+        where.file,
+        where.line,
+    )
 
 
 def _tree_name(env: str | None) -> str:

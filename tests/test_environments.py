@@ -250,11 +250,12 @@ def test_a_chart_with_crds_released_twice_on_one_cluster_is_a_warning(tmp_path: 
         "kube-prometheus-stack",
     ]
     assert all(f.file.endswith("qa.yaml") and f.line == 1 for f in twice)
-    assert all("helm.skip_crds: true" in f.message for f in twice)
-    # the overlay that leaves the CRDs to the base's releases has nothing to warn about
-    off = "".join(
-        f"  - name: {name}\n    helm:\n      skip_crds: true\n"
-        for name in ("aws-load-balancer-controller", "external-secrets", "prometheus-crds")
+    # each is also a cluster-wide controller: skip_crds is not enough (tests/test_chart_twice.py)
+    assert all("enabled: false" in f.message for f in twice)
+    # the overlay that leaves those charts to the base's releases has nothing to warn about
+    charts = ("aws-load-balancer-controller", "external-secrets", "prometheus-crds", "monitoring")
+    off = "".join(f"  - name: {name}\n    enabled: false\n" for name in charts) + "".join(
+        f"  - name: {name}\n    depends_on: []\n" for name in ("memcached", "backend", "logging")
     )
     (config.parent / "environments" / "qa.yaml").write_text(
         "namespace_suffix: qa\napplications:\n" + off, encoding="utf-8"
