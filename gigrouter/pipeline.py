@@ -29,7 +29,15 @@ from gigrouter.config.passthrough import repo_files
 from gigrouter.docs import pages
 from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
 from gigrouter.helm import CHART_CRD_GROUPS, CLUSTER_CONTROLLERS
-from gigrouter.layout import METADATA_FILE, Output, TreeSettings, header, metadata, outputs
+from gigrouter.layout import (
+    METADATA_FILE,
+    Output,
+    TreeSettings,
+    header,
+    metadata,
+    outputs,
+    registry,
+)
 from gigrouter.layout.appsets import application_sets
 from gigrouter.model import Application, Platform
 from gigrouter.ownership import collisions, destination_cluster
@@ -124,8 +132,9 @@ def tree_outputs(
     about them and the metadata file."""
     settings = settings or TreeSettings()
     head = header(config_name)
-    manifests = outputs(platform, config_name, settings)
-    found = manifests + pages(platform, settings, head, manifests)
+    parts = registry.parts(platform)  # built once: layout writes the files, docs the rows
+    manifests = outputs(platform, config_name, settings, parts)
+    found = manifests + pages(platform, settings, head, manifests, parts)
     meta = metadata(platform, found, settings)
     found.append(Output(METADATA_FILE, None, documents=(meta,), header=head))
     return sorted(found, key=lambda o: o.path)

@@ -238,7 +238,7 @@ def test_the_schema_file_covers_every_raw_provider_and_ships_in_the_package() ->
     assert set(RAW_PROVIDERS) <= set(provider_schemas()["$defs"])
     pyproject = (REPO / "pyproject.toml").read_text()
     assert '"gigrouter.schemas" = ["*.json"]' in pyproject
-    assert '"gigrouter.templates.secrets"' in pyproject
+    assert '"gigrouter.templates.workloads" = ["*.j2"]' in pyproject  # SecretStore.yaml.j2
 
 
 # --- each provider, rendered and validated --------------------------------------------------------

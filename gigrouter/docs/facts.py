@@ -9,8 +9,10 @@ value of a ConfigMap, an environment variable or Helm values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from gigrouter.helm import GRAFANA_SERVICE_PORT, grafana_fullname
-from gigrouter.layout import observability_values, part_of, registry
+from gigrouter.layout import observability_values, registry
 from gigrouter.layout.inventory import (
     Chart,
     Facts,
@@ -21,6 +23,7 @@ from gigrouter.layout.inventory import (
     Service,
     Store,
 )
+from gigrouter.layout.presets import Part
 from gigrouter.model import Application, Platform
 
 __all__ = [
@@ -38,18 +41,19 @@ __all__ = [
 ]
 
 
-def facts(platform: Platform) -> Facts:
+def facts(platform: Platform, parts: Mapping[str, Part] | None = None) -> Facts:
     """What the tree deploys, app by app in config order, as the layout renders it: the rows
-    each registry entry returns with its files, and the Helm charts."""
+    each registry entry returns with its files (``parts``: the layout's, when already built),
+    and the Helm charts."""
     out = Facts()
-    labels = part_of(platform)
+    parts = parts if parts is not None else registry.parts(platform)
     for app in platform.active_applications():
         if app.helm is not None:
             out.charts.append(_chart(app))
             if app.helm.values_in_repo and app.path is not None:
                 out.routes.extend(_chart_routes(platform, app))
         if app.path is not None:
-            out.extend(registry.part(platform, app, labels).facts)
+            out.extend(parts[app.name].facts)
     out.routes.sort(key=lambda r: (r.host, r.path, r.namespace, r.ingress))
     return out
 

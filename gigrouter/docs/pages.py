@@ -11,11 +11,12 @@ source reads only .yaml, .yml and .json files, a Helm source only its values fil
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from gigrouter.docs.diagrams import PROVIDERS, architecture_diagram, waves_diagram
 from gigrouter.docs.facts import Chart, Facts, Image, Policy, Route, Store, facts, split_image
 from gigrouter.layout import README, Output, TreeSettings, app_files
+from gigrouter.layout.presets import Part
 from gigrouter.markdown import code, comment, link, mermaid, table, text
 from gigrouter.model import AlbProfile, Application, GenericProfile, Platform
 
@@ -78,12 +79,17 @@ def _waits(platform: Platform, settings: TreeSettings) -> str:
 
 
 def pages(
-    platform: Platform, settings: TreeSettings, head: str, manifests: list[Output]
+    platform: Platform,
+    settings: TreeSettings,
+    head: str,
+    manifests: list[Output],
+    parts: Mapping[str, Part] | None = None,
 ) -> list[Output]:
-    """The tree's README.md and one per app directory. Argo CD reads only .yaml, .yml and
-    .json files from a directory source (and a Helm source only its values files), so a README
-    inside an Application's path is never applied."""
-    known = facts(platform)  # once for the whole tree: each page takes its share
+    """The tree's README.md and one per app directory (``parts``: the layout's registry parts,
+    when already built). Argo CD reads only .yaml, .yml and .json files from a directory source
+    (and a Helm source only its values files), so a README inside an Application's path is
+    never applied."""
+    known = facts(platform, parts)  # once for the whole tree: each page takes its share
     found = [Output(README, None, text=platform_readme(platform, settings, head, known))]
     files = app_files(platform, manifests)
     for app in platform.active_applications():

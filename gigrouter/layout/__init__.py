@@ -5,7 +5,6 @@ Docs read this package; it never reads docs. ``pipeline`` joins the two with the
 
 from gigrouter.layout.files import (
     FINALIZER,
-    FLUENT_BIT_CONFIG_DIR,
     HEALTH_CHECK_NOTE,
     METADATA_FILE,
     METADATA_FORMAT,
@@ -23,17 +22,13 @@ from gigrouter.layout.files import (
     metadata,
     observability_values,
     part_of,
-    probe_view,
     resources_view,
     wave_annotation,
-    web_service_names,
-    workload_view,
 )
 from gigrouter.layout.outputs import outputs
 
 __all__ = [
     "FINALIZER",
-    "FLUENT_BIT_CONFIG_DIR",
     "HEALTH_CHECK_NOTE",
     "METADATA_FILE",
     "METADATA_FORMAT",
@@ -52,9 +47,6 @@ __all__ = [
     "observability_values",
     "outputs",
     "part_of",
-    "probe_view",
     "resources_view",
     "wave_annotation",
-    "web_service_names",
-    "workload_view",
 ]

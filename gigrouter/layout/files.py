@@ -20,8 +20,6 @@ from gigrouter.model import (
     Platform,
     Probe,
     Resources,
-    WebService,
-    Workload,
 )
 from gigrouter.model.argocd import VALUES_FILE, RepoFile
 from gigrouter.model.ingress import issuer_annotation, tls_entries
@@ -34,7 +32,6 @@ HEALTH_CHECK_NOTE = (
 )
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 WAVE = "argocd.argoproj.io/sync-wave"
-FLUENT_BIT_CONFIG_DIR = "/fluent-bit/etc/conf"
 
 
 @dataclass(frozen=True)
@@ -188,11 +185,6 @@ def application_view(platform: Platform, app: Application, prefix: str = "") -> 
 # --- views shared by the registry entries -----------------------------------------------------
 
 
-def web_service_names(w: WebService) -> tuple[str, str]:
-    """The names of a web service's ConfigMap and of its ExternalSecret (and Secret)."""
-    return f"{w.name}-config", f"{w.name}-secrets"
-
-
 def resources_view(resources: Resources | None) -> dict[str, dict[str, str]]:
     if resources is None:
         return {}
@@ -203,11 +195,6 @@ def resources_view(resources: Resources | None) -> dict[str, dict[str, str]]:
         if items:
             out[section] = items
     return out
-
-
-def probe_view(container: Container, kind: str, default_port: int) -> dict[str, Any] | None:
-    probe = container.readiness_probe if kind == "readiness" else container.liveness_probe
-    return probe_dict(probe, default_port)
 
 
 def probe_dict(probe: Probe | None, default_port: int | str) -> dict[str, Any] | None:
@@ -236,7 +223,8 @@ def probe_dict(probe: Probe | None, default_port: int | str) -> dict[str, Any] |
     return out
 
 
-def container_view(c: Container, port: int, port_name: str) -> dict[str, Any]:
+def container_view(c: Container) -> dict[str, Any]:
+    """A container's command, args, env, envFrom and resources as the Kubernetes API writes them."""
     env: list[dict[str, Any]] = []
     for var in c.env:
         if var.value is not None:
@@ -264,34 +252,17 @@ def container_view(c: Container, port: int, port_name: str) -> dict[str, Any]:
         for e in c.env_from
     ]
     return {
-        "image": c.image,
         "command": list(c.command),
         "args": list(c.args),
-        "port": port,
-        "port_name": port_name,
         "env": env,
         "env_from": env_from,
         "resources": resources_view(c.resources),
-        "readiness": probe_view(c, "readiness", port),
-        "liveness": probe_view(c, "liveness", port),
     }
 
 
 def wave_annotation(wave: int | None) -> dict[str, str]:
     """Argo CD's sync-wave annotation, always a string, or nothing for the default wave."""
     return {} if wave is None else {WAVE: str(wave)}
-
-
-def workload_view(w: Workload, labels: Mapping[str, str]) -> dict[str, Any]:
-    selector = {"app": w.name}
-    return {
-        "w": w,
-        "selector": selector,
-        "labels": {**labels, **selector},
-        "annotations": wave_annotation(w.wave),
-        "service_annotations": wave_annotation(w.service.wave),
-        "container": container_view(w, w.port, w.port_name),
-    }
 
 
 def ingress_profile(platform: Platform, ingress: IngressSpec) -> AlbProfile | GenericProfile:
@@ -354,14 +325,12 @@ def ingress_tls(ingress: IngressSpec) -> list[dict[str, Any]]:
     return [{"hosts": list(t.hosts), "secretName": t.secret_name} for t in tls_entries(ingress)]
 
 
-def ingress_view(
-    platform: Platform, ingress: IngressSpec, owner: Workload | None
-) -> dict[str, Any]:
-    """Rules grouped by host, in config order, each path resolved to a Service and port."""
+def ingress_view(platform: Platform, ingress: IngressSpec) -> dict[str, Any]:
+    """Rules grouped by host, in config order; every route names its Service and port (the
+    catalogue resolves a workload's routes to its own Service)."""
     hosts: dict[str, list[dict[str, Any]]] = {}
     for route in ingress.routes:
-        service = route.service or (owner.service.name if owner else None)
-        port = route.port or (owner.service.port if owner else None)
+        service, port = route.service, route.port
         if service is None or port is None:
             raise ValueError(
                 f"ingress {ingress.name}: route {route.host}{route.path} names no service"

@@ -3,6 +3,7 @@ Application per app, what each app renders through the registry, copied files)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from gigrouter.errors import ConfigError, Location, Problem
@@ -16,15 +17,21 @@ from gigrouter.layout.files import (
     observability_values,
     part_of,
 )
+from gigrouter.layout.presets import Part
 from gigrouter.model import IN_CLUSTER, Application, Platform
 from gigrouter.model.argocd import RepoFile
 
 
 def outputs(
-    platform: Platform, config_name: str = "platform.yaml", settings: TreeSettings | None = None
+    platform: Platform,
+    config_name: str = "platform.yaml",
+    settings: TreeSettings | None = None,
+    parts: Mapping[str, Part] | None = None,
 ) -> list[Output]:
-    """Every manifest of the rendered tree (no docs, no metadata file), in a stable order."""
+    """Every manifest of the rendered tree (no docs, no metadata file), in a stable order
+    (``parts``: the registry's, when already built)."""
     settings = settings or TreeSettings()
+    parts = parts if parts is not None else registry.parts(platform)
     head = header(config_name)
     outputs: list[Output] = []
     common = {"platform": platform, "labels": part_of(platform)}
@@ -46,7 +53,7 @@ def outputs(
             base = {**common, "namespace": app.namespace}
             own = [
                 Output(join(app.path, name), template, {**base, **ctx}, header=head)
-                for name, template, ctx in registry.part(platform, app, part_of(platform)).files
+                for name, template, ctx in parts[app.name].files
             ]
         elif app.helm is not None and app.helm.values_in_repo and app.path is not None:
             own = [

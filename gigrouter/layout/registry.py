@@ -1,6 +1,7 @@
-"""The one registry of what an application renders: the seed's presets by component name, and
-the workload catalogue's kinds and companion objects. Layout writes the files from it; docs
-list the rows it returns. Adding a kind or a resource is one model, one template and one entry
+"""The one registry of what an application renders: the workload catalogue's kinds and companion
+objects, for an application's own workloads and for the catalogue instances of the seed preset
+it deploys (placed in the seed's files by ``layout.presets``). Layout writes the files from it;
+docs list the rows it returns. Adding a kind or a resource is one model, one template and one entry
 here.
 """
 
@@ -11,23 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from gigrouter.layout import presets, workloads
+from gigrouter.layout.files import part_of
 from gigrouter.layout.inventory import Facts, Image, Policy, SecretItem, Service
 from gigrouter.layout.presets import Part, route_rows
-from gigrouter.layout.secrets import store_fact
+from gigrouter.layout.secrets import STORE_TEMPLATE, store_fact
 from gigrouter.model import KINDS, Application, Platform, WorkloadSpec
-
-Preset = Callable[[Platform, Application, Mapping[str, str]], Part]
-
-# component name (applications[].manifests) -> its entry
-PRESETS: dict[str, Preset] = {
-    "backend": presets.backend,
-    "frontend": presets.frontend,
-    "memcached": presets.memcached,
-    "logging": presets.logging,
-    "services": presets.services,
-    # kube-prometheus-stack is a Helm source; its values file is written by the layout itself.
-    "observability": lambda platform, app, labels: Part(),
-}
 
 # workload kind -> the template of the workload object
 KIND_TEMPLATES: dict[str, str] = {kind: f"workloads/{kind}.yaml.j2" for kind in KINDS}
@@ -62,7 +51,7 @@ BEFORE: tuple[Companion, ...] = (
     ),
     Companion(
         "SecretStore",
-        "workloads/SecretStore.yaml.j2",
+        STORE_TEMPLATE,
         lambda p, a, w, labels: _one(workloads.store_object(p, w, labels)),
     ),
     Companion(
@@ -105,24 +94,42 @@ AFTER: tuple[Companion, ...] = (
 )
 
 
-def workload_part(
+def workload_documents(
     platform: Platform, app: Application, w: WorkloadSpec, labels: Mapping[str, str]
-) -> Part:
-    """One workload's file and its docs rows."""
-    documents: list[dict[str, Any]] = []
+) -> list[tuple[str, dict[str, Any]]]:
+    """The workload's objects in file order, each as (kind, what the file template takes)."""
+    documents: list[tuple[str, dict[str, Any]]] = []
     for c in BEFORE:
         documents += [
-            {"template": c.template, "view": v} for v in c.views(platform, app, w, labels)
+            (c.kind, {"template": c.template, "view": v}) for v in c.views(platform, app, w, labels)
         ]
-    documents.append(
-        {"template": KIND_TEMPLATES[w.kind], "view": workloads.workload_object(w, labels)}
-    )
+    view = workloads.workload_object(w, labels)
+    documents.append((w.kind, {"template": KIND_TEMPLATES[w.kind], "view": view}))
     for c in AFTER:
         documents += [
-            {"template": c.template, "view": v} for v in c.views(platform, app, w, labels)
+            (c.kind, {"template": c.template, "view": v}) for v in c.views(platform, app, w, labels)
         ]
-    part = Part(files=[(f"{w.name}.yaml", "workloads/file.yaml.j2", {"documents": documents})])
-    _workload_rows(part.facts, platform, app, w)
+    return documents
+
+
+def workloads_part(
+    platform: Platform,
+    app: Application,
+    placed: list[tuple[WorkloadSpec, Mapping[str, str]]],
+    labels: Mapping[str, str],
+) -> Part:
+    """The files of ``placed`` workloads and their docs rows: each object in the file its
+    placement names for its kind, else in its workload's own file, ``<name>.yaml``."""
+    files: dict[str, list[dict[str, Any]]] = {}
+    part = Part()
+    for w, where in placed:
+        for kind, document in workload_documents(platform, app, w, labels):
+            files.setdefault(where.get(kind, f"{w.name}.yaml"), []).append(document)
+        _workload_rows(part.facts, platform, app, w)
+    part.files = [
+        (name, "workloads/file.yaml.j2", {"documents": documents})
+        for name, documents in files.items()
+    ]
     return part
 
 
@@ -136,7 +143,7 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
         out.services.append(
             Service(app.name, ns, w.service_name(), ports[0]["port"], f"{w.kind} {w.name}")
         )
-    route_rows(out, platform, app, workloads.resolved_ingress(w), None)
+    route_rows(out, platform, app, workloads.resolved_ingress(w))
     if w.network_policy is not None:
         policy = workloads.policy_object(w, {}, ns)
         assert policy is not None
@@ -164,15 +171,25 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
 
 
 def part(platform: Platform, app: Application, labels: Mapping[str, str]) -> Part:
-    """Everything ``app`` renders into its path: its preset's files, then one file per workload."""
+    """Everything ``app`` renders into its path: its preset's workloads, in the seed's files,
+    then one file per workload of its own."""
     found = Part()
+    placed: list[tuple[WorkloadSpec, Mapping[str, str]]] = []
     if app.manifests is not None:
-        preset = PRESETS[app.manifests]
-        own = preset(platform, app, labels)
-        found.files += own.files
-        found.facts.extend(own.facts)
-    for w in app.workloads:
-        own = workload_part(platform, app, w, labels)
-        found.files += own.files
-        found.facts.extend(own.facts)
+        instances = platform.components.instances(app.manifests)
+        placed += [(w, presets.placement(app.manifests, i)) for i, w in enumerate(instances)]
+        found.extend(presets.shared_store(platform, app, labels))
+    placed += [(w, {}) for w in app.workloads]
+    found.extend(workloads_part(platform, app, placed, labels))
     return found
+
+
+def parts(platform: Platform) -> dict[str, Part]:
+    """Each active application with a path -> what it renders there (built once per tree: the
+    layout writes the files, the docs list the rows)."""
+    labels = part_of(platform)
+    return {
+        app.name: part(platform, app, labels)
+        for app in platform.active_applications()
+        if app.path is not None
+    }

@@ -1,5 +1,6 @@
-"""The External Secrets SecretStore or ClusterSecretStore of a component, with any provider:
-one template (``secrets/secretstore.yaml.j2``) and the provider block built here as data."""
+"""The External Secrets SecretStore or ClusterSecretStore of a workload (or of the ``services``
+preset), with any provider: one template (``STORE_TEMPLATE``) and the provider block built here
+as data."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, Final
 from gigrouter.layout.inventory import Store
 from gigrouter.model import Platform, SecretStoreSpec
 
-STORE_TEMPLATE: Final = "secrets/secretstore.yaml.j2"
+STORE_TEMPLATE: Final = "workloads/SecretStore.yaml.j2"
 
 
 def store_region(platform: Platform, store: SecretStoreSpec) -> str | None:

@@ -81,7 +81,7 @@ def pod_security_context(sc: PodSecurityContext | None) -> dict[str, Any] | None
 def container(c: ContainerSpec, name: str) -> dict[str, Any]:
     """One container as the Kubernetes API writes it."""
     default_port: int | str = c.ports[0].container_port if c.ports else 0
-    base = container_view(c, 0, "")
+    base = container_view(c)
     ports = [
         _drop_none({"name": p.name, "containerPort": p.container_port, "protocol": p.protocol})
         for p in c.ports
@@ -128,6 +128,8 @@ def volume(v: Volume) -> dict[str, Any]:
                 {"medium": v.empty_dir.medium or None, "sizeLimit": v.empty_dir.size_limit}
             )
         }
+    elif v.host_path is not None:
+        source = {"hostPath": _drop_none({"path": v.host_path.path, "type": v.host_path.type})}
     else:
         source = {"persistentVolumeClaim": {"claimName": v.claim}}
     return {"name": v.name, **source}
@@ -157,8 +159,8 @@ def pod_template(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any]:
     restart = (w.job.restart_policy if w.job else "Never") if batch else None
     spec = _drop_none(
         {
-            "serviceAccountName": w.account_name(),
             "restartPolicy": restart,
+            "serviceAccountName": w.account_name(),
             "securityContext": pod_security_context(w.pod_security_context),
             "priorityClassName": s.priority_class_name,
             "nodeSelector": dict(s.node_selector),
@@ -208,9 +210,12 @@ def workload_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any
                 "template": pod_template(w, labels),
             }
         )
+    # The `app` label selects long-running pods; a Job or CronJob is selected by nothing (its
+    # pods carry the label in their template).
+    own_labels = dict(labels) if w.kind in ("Job", "CronJob") else {**labels, **selector(w)}
     return {
         "name": w.name,
-        "labels": {**labels, **selector(w)},
+        "labels": own_labels,
         "annotations": annotations,
         "replicas": (w.replicas if w.replicas is not None else 1) if w.hpa is None else None,
         "selector": selector(w),
@@ -257,7 +262,7 @@ def resolved_ingress(w: WorkloadSpec) -> IngressSpec | None:
 
 def ingress_object(platform: Platform, w: WorkloadSpec) -> dict[str, Any] | None:
     ingress = resolved_ingress(w)
-    return None if ingress is None else ingress_view(platform, ingress, None)
+    return None if ingress is None else ingress_view(platform, ingress)
 
 
 def hpa_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any] | None:
@@ -305,7 +310,8 @@ def account_object(w: WorkloadSpec, labels: Mapping[str, str]) -> dict[str, Any]
     if sa is None or not sa.create:
         return None
     waves = [x for x in (w.wave, store_wave(w) if w.secret_store else None) if x is not None]
-    annotations = {**sa.annotations, **wave_annotation(min(waves) if waves else None)}
+    given = {**sa.annotations, **wave_annotation(min(waves) if waves else None)}
+    annotations = dict(sorted(given.items()))
     return {"name": w.account_name(), "labels": labels, "annotations": annotations}
 
 
@@ -321,11 +327,14 @@ def policy_object(
     ]
     if np.same_namespace:
         peers.insert(0, {"podSelector": {}})
+    # Only to the ports the containers declare (any port when they declare none).
+    ports = [{"protocol": p.protocol, "port": p.container_port} for p in w.ports]
+    rule: dict[str, Any] = {"from": peers, **({"ports": ports} if ports else {})}
     return {
         "name": np.name or f"{w.name}-ingress",
         "labels": labels,
         "selector": selector(w),
-        "rules": [{"from": peers}] if peers else [],
+        "rules": [rule] if peers else [],
         "namespace": namespace,
     }
 

@@ -62,6 +62,7 @@ from gigrouter.model.presets import (
     PrometheusSettings,
     Services,
     WebService,
+    Workload,
 )
 from gigrouter.model.secrets import (
     ExternalSecretItem,
@@ -83,7 +84,6 @@ from gigrouter.model.workloads import (
     ServiceIngressSpec,
     ServiceRoute,
     ServiceSpec,
-    Workload,
 )
 
 __all__ = [

@@ -147,14 +147,20 @@ class PodSecurityContext(Strict):
     seccomp_profile: SeccompProfile | None = None
 
 
-class ContainerSpec(Container):
-    """One container: image, command, env, probes, resources, ports, mounts, securityContext."""
+class ContainerExtras(Strict):
+    """What a container has beyond the seed's basics (image, command, env, probes, resources);
+    shared by the catalogue's containers and the seed's presets."""
 
-    ports: list[ContainerPort] = []
     startup_probe: Probe | None = None
     volume_mounts: list[VolumeMount] = []
     security_context: SecurityContext | None = None
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] | None = None
+
+
+class ContainerSpec(ContainerExtras, Container):
+    """One container: image, command, env, probes, resources, ports, mounts, securityContext."""
+
+    ports: list[ContainerPort] = []
 
     @model_validator(mode="after")
     def _unique_ports(self) -> ContainerSpec:
@@ -192,22 +198,42 @@ class EmptyDir(Strict):
     size_limit: Quantity | None = None
 
 
+class HostPath(Strict):
+    """A directory or file of the node (a log collector's /var/log)."""
+
+    path: AbsolutePath
+    type: (
+        Literal[
+            "DirectoryOrCreate",
+            "Directory",
+            "FileOrCreate",
+            "File",
+            "Socket",
+            "CharDevice",
+            "BlockDevice",
+        ]
+        | None
+    ) = Field(default=None, description="Default: no check of what is at the path")
+
+
 class Volume(Strict):
-    """A pod volume: exactly one of config_map, secret, empty_dir or claim."""
+    """A pod volume: exactly one of config_map, secret, empty_dir, claim or host_path."""
 
     name: DnsLabel
     config_map: DnsSubdomain | None = None
     secret: DnsSubdomain | None = None
     empty_dir: EmptyDir | None = None
     claim: DnsSubdomain | None = Field(default=None, description="A PersistentVolumeClaim's name")
+    host_path: HostPath | None = None
     optional: bool | None = Field(default=None, description="For config_map and secret")
 
     @model_validator(mode="after")
     def _one_source(self) -> Volume:
-        given = [self.config_map, self.secret, self.empty_dir, self.claim]
+        given = [self.config_map, self.secret, self.empty_dir, self.claim, self.host_path]
         if sum(x is not None for x in given) != 1:
             raise ValueError(
-                f"volume {self.name!r} has exactly one of config_map, secret, empty_dir or claim"
+                f"volume {self.name!r} has exactly one of config_map, secret, empty_dir, claim"
+                " or host_path"
             )
         if self.optional is not None and self.config_map is None and self.secret is None:
             raise ValueError("`optional` belongs to config_map and secret volumes")
@@ -302,8 +328,8 @@ class WorkloadService(Strict):
 
 
 class Hpa(Strict):
-    min_replicas: Annotated[int, Field(ge=1)] = 1
-    max_replicas: Annotated[int, Field(ge=1)]
+    min_replicas: Annotated[int, Field(ge=1, le=2147483647)] = 1
+    max_replicas: Annotated[int, Field(ge=1, le=2147483647)]
     cpu_utilization: Annotated[int, Field(ge=1, le=1000)] | None = None
     memory_utilization: Annotated[int, Field(ge=1, le=1000)] | None = None
 
@@ -318,7 +344,10 @@ class Hpa(Strict):
         return self
 
 
-IntOrPercent = Annotated[int, Field(ge=0)] | Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])%$")]
+IntOrPercent = (
+    Annotated[int, Field(ge=0, le=2147483647)]
+    | Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])%$")]
+)
 
 
 class Pdb(Strict):
@@ -377,10 +406,10 @@ class WorkloadExternalSecret(Strict):
 
 
 class JobSettings(Strict):
-    backoff_limit: Annotated[int, Field(ge=0)] = 3
+    backoff_limit: Int32 = 3
     restart_policy: Literal["OnFailure", "Never"] = "Never"
-    active_deadline_seconds: Annotated[int, Field(ge=1)] | None = None
-    ttl_seconds_after_finished: Annotated[int, Field(ge=0)] | None = None
+    active_deadline_seconds: Annotated[int, Field(ge=1, le=9223372036854775807)] | None = None
+    ttl_seconds_after_finished: Annotated[int, Field(ge=0, le=2147483647)] | None = None
     hook: Literal["PreSync", "Sync", "PostSync"] | None = Field(
         default=None,
         description="Run as an Argo CD hook (re-created on every sync: BeforeHookCreation)",
@@ -400,29 +429,37 @@ class CronSettings(Strict):
 
     time_zone: Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")] | None = None
     concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Forbid"
-    successful_jobs_history_limit: Annotated[int, Field(ge=0)] = 3
-    failed_jobs_history_limit: Annotated[int, Field(ge=0)] = 1
+    successful_jobs_history_limit: Annotated[int, Field(ge=0, le=2147483647)] = 3
+    failed_jobs_history_limit: Annotated[int, Field(ge=0, le=2147483647)] = 1
     suspend: bool = False
 
 
-class WorkloadSpec(ContainerSpec):
-    """One workload of any kind, with its main container inline and its companions."""
+class PodSettings(Strict):
+    """The pod around the main container: labels, annotations, more containers, volumes,
+    security and scheduling; shared by the catalogue's workloads and the seed's presets."""
 
-    kind: WorkloadKind = "Deployment"
-    name: DnsLabel
-    replicas: Annotated[int, Field(ge=0)] | None = Field(
-        default=None, description="Deployment and StatefulSet; default 1 (left to an HPA)"
-    )
-    wave: Wave | None = None
     labels: dict[LabelKey, LabelValue] = Field(default={}, description="Extra pod labels")
     pod_annotations: dict[LabelKey, Text] = {}
     init_containers: list[NamedContainer] = []
     sidecars: list[NamedContainer] = []
     volumes: list[Volume] = []
-    volume_claim_templates: list[VolumeClaimTemplate] = []
     pod_security_context: PodSecurityContext | None = None
     scheduling: Scheduling = Scheduling()
-    termination_grace_period_seconds: Annotated[int, Field(ge=0)] | None = None
+    termination_grace_period_seconds: Annotated[int, Field(ge=0, le=9223372036854775807)] | None = (
+        None
+    )
+
+
+class WorkloadSpec(PodSettings, ContainerSpec):
+    """One workload of any kind, with its main container inline and its companions."""
+
+    kind: WorkloadKind = "Deployment"
+    name: DnsLabel
+    replicas: Annotated[int, Field(ge=0, le=2147483647)] | None = Field(
+        default=None, description="Deployment and StatefulSet; default 1 (left to an HPA)"
+    )
+    wave: Wave | None = None
+    volume_claim_templates: list[VolumeClaimTemplate] = []
     service_account: ServiceAccountSpec | None = None
     service: WorkloadService | None = None
     ingress: IngressSpec | None = None
@@ -574,15 +611,26 @@ class WorkloadSpec(ContainerSpec):
                     f" {by_name!r}, is {named[by_name].protocol}; a Service reaches a named"
                     " port only over the same protocol"
                 )
+
+    @model_validator(mode="after")
+    def _routes_reach_own_service(self) -> WorkloadSpec:
+        """A route to the workload's own Service uses one of its ports."""
+        if self.service is None:
+            return self
         ports = self.service_ports()
         served = {p["port"] for p in ports}
         for i, route in enumerate(self.ingress.routes if self.ingress else []):
             mine = route.service is None or route.service == self.service_name()
             if mine and route.port is not None and route.port not in served:
+                first = ports[0]["port"]
+                hint = "it" if len(served) == 1 else str(first)
                 raise ValueError(
                     f"ingress.routes[{i}].port: {route.port} is not a port of Service"
-                    f" {self.service_name()!r} (it serves {sorted(served)})"
+                    f" {self.service_name()!r}, which serves"
+                    f" {', '.join(str(p) for p in sorted(served))} (leave `port` out to use"
+                    f" {hint})"
                 )
+        return self
 
     def service_name(self) -> str:
         if self.service is not None and self.service.name is not None:

@@ -63,10 +63,10 @@ class Probe(Strict):
     port: Port | PortName | None = Field(default=None, description="Default: the container port")
     host_header: Host | None = None
     command: list[Text] = []
-    initial_delay_seconds: Annotated[int, Field(ge=0)] = 5
-    period_seconds: Annotated[int, Field(ge=1)] = 10
-    timeout_seconds: Annotated[int, Field(ge=1)] = 1
-    failure_threshold: Annotated[int, Field(ge=1)] = 3
+    initial_delay_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 5
+    period_seconds: Annotated[int, Field(ge=1, le=2147483647)] = 10
+    timeout_seconds: Annotated[int, Field(ge=1, le=2147483647)] = 1
+    failure_threshold: Annotated[int, Field(ge=1, le=2147483647)] = 3
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Probe:
@@ -202,41 +202,6 @@ class ServiceIngressSpec(IngressSpec):
 
     # A narrower item type than IngressSpec's; pydantic validates the items as ServiceRoute.
     routes: list[ServiceRoute]  # type: ignore[assignment]
-
-
-class Workload(Container):
-    """A Deployment with its Service and, when reachable from outside, an Ingress."""
-
-    name: DnsLabel
-    replicas: Annotated[int, Field(ge=0)] = 1
-    port: Port
-    port_name: PortName = "http"
-    service_account: DnsSubdomain | None = None
-    wave: Wave | None = None
-    service: ServiceSpec
-    ingress: IngressSpec | None = None
-
-    @model_validator(mode="after")
-    def _routes_reach_own_service(self) -> Workload:
-        for i, route in enumerate(self.ingress.routes if self.ingress else []):
-            own = route.service is None or route.service == self.service.name
-            if own and route.port is not None and route.port != self.service.port:
-                raise ValueError(
-                    f"ingress.routes[{i}].port: {route.port} is not a port of Service"
-                    f" {self.service.name!r}, which serves {self.service.port}"
-                    " (leave `port` out to use it)"
-                )
-        return self
-
-    def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
-        """The named objects this workload renders: (kind, name, key path below it)."""
-        out: list[tuple[str, str, tuple[str | int, ...]]] = [
-            ("Deployment", self.name, ("name",)),
-            ("Service", self.service.name, ("service", "name")),
-        ]
-        if self.ingress is not None:
-            out.append(("Ingress", self.ingress.name, ("ingress", "name")))
-        return out
 
 
 class ConfigMapSpec(Strict):
