@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     Field,
@@ -76,7 +76,25 @@ def as_catalogue(build: Callable[[], list[WorkloadSpec]]) -> list[WorkloadSpec]:
         raise ValueError(f"{where}: {message}" if where else message) from None
 
 
-class Workload(PodSettings, ContainerExtras, Container):
+class Built(Strict):
+    """A preset that is a set of catalogue workloads, built (and so checked) when validated."""
+
+    _instances: list[WorkloadSpec] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _as_catalogue(self) -> Self:
+        self._instances = as_catalogue(self.catalogue)
+        return self
+
+    def catalogue(self) -> list[WorkloadSpec]:
+        """The catalogue workloads this preset is."""
+        raise NotImplementedError
+
+    def instances(self) -> list[WorkloadSpec]:
+        return list(self._instances)
+
+
+class Workload(PodSettings, ContainerExtras, Container, Built):
     """A Deployment with its Service and, when reachable from outside, an Ingress: the
     catalogue's Deployment with one named port, whose Service targets that port."""
 
@@ -88,19 +106,9 @@ class Workload(PodSettings, ContainerExtras, Container):
     wave: Wave | None = None
     service: ServiceSpec
     ingress: IngressSpec | None = None
-    _instances: list[WorkloadSpec] = PrivateAttr(default_factory=list)
-
-    @model_validator(mode="after")
-    def _as_catalogue(self) -> Workload:
-        self._instances = as_catalogue(self.catalogue)
-        return self
 
     def catalogue(self) -> list[WorkloadSpec]:
-        """The catalogue workloads this preset is (checked when the preset is validated)."""
         return [self.spec()]
-
-    def instances(self) -> list[WorkloadSpec]:
-        return list(self._instances)
 
     def spec(self, **changes: Any) -> WorkloadSpec:
         """This workload as the catalogue's Deployment, with ``changes`` to its fields."""
@@ -328,7 +336,7 @@ class FluentBit(PodSettings, ContainerExtras, Container):
         )
 
 
-class Logging(Strict):
+class Logging(Built):
     """Elasticsearch, Kibana and Fluent Bit, with one Ingress whose routes name their Service
     (rendered beside Kibana's workload)."""
 
@@ -336,12 +344,6 @@ class Logging(Strict):
     kibana: Workload
     fluent_bit: FluentBit
     ingress: ServiceIngressSpec
-    _instances: list[WorkloadSpec] = PrivateAttr(default_factory=list)
-
-    @model_validator(mode="after")
-    def _as_catalogue(self) -> Logging:
-        self._instances = as_catalogue(self.catalogue)
-        return self
 
     def catalogue(self) -> list[WorkloadSpec]:
         es = self.elasticsearch
@@ -350,9 +352,6 @@ class Logging(Strict):
             self.kibana.spec(ingress=self.ingress),
             self.fluent_bit.spec(es.service.name, es.service.port),
         ]
-
-    def instances(self) -> list[WorkloadSpec]:
-        return list(self._instances)
 
     def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
         out = [(k, n, ("elasticsearch", *p)) for k, n, p in self.elasticsearch.objects()]
@@ -450,7 +449,7 @@ class WebService(Workload):
         return checked.model_copy(update={"env_from": env_from, "external_secrets": [external]})
 
 
-class Services(Strict):
+class Services(Built):
     """Many web services deployed by one application, one file per service."""
 
     secret_store: SecretStoreSpec | None = Field(
@@ -460,10 +459,6 @@ class Services(Strict):
         default=None, description="The ServiceAccount the SecretStore authenticates as"
     )
     items: Annotated[list[WebService], Field(min_length=1)]
-    _instances: list[WorkloadSpec] = PrivateAttr(default_factory=list)
-
-    def instances(self) -> list[WorkloadSpec]:
-        return list(self._instances)
 
     def store_wave(self) -> int | None:
         """The shared store's wave: its own, else one before the earliest ExternalSecret."""
@@ -502,7 +497,6 @@ class Services(Strict):
             raise ValueError("services with secrets need `secret_store`")
         if self.secret_store is not None and self.secret_store.aws and not self.service_account:
             raise ValueError("`secret_store` needs `service_account` to authenticate as")
-        self._instances = as_catalogue(self.catalogue)
         return self
 
     def catalogue(self) -> list[WorkloadSpec]:
