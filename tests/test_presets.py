@@ -258,3 +258,36 @@ def test_a_preset_is_refused_where_its_catalogue_instance_would_be(
         " of the workload (its volumes: none)"
     ), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("component", "data_of"), PRESETS, ids=[p[0] for p in PRESETS])
+def test_a_preset_declares_exactly_the_objects_its_instances_render(
+    component: str, data_of: Any
+) -> None:
+    """The objects a preset names for the collision checks and the provenance map (with the
+    config key of each) are the objects its catalogue instances render, no more, no less."""
+    data = data_of()
+    if component == "backend":  # the ServiceAccount too
+        data["components"]["backend"]["create_service_account"] = True
+        account = data["components"]["backend"]["service_account"]
+        data["externals"] = [e for e in data["externals"] if e["name"] != account]
+    platform = platform_of(data)
+    declared = {(kind, name) for kind, name, _ in platform.components.objects(component)}
+    rendered = {
+        (kind, name)
+        for w in platform.components.instances(component)
+        for kind, name, _ in w.objects()
+    }
+    services = platform.components.services
+    if component == "services" and services is not None and services.secret_store is not None:
+        rendered.add((services.secret_store.kind, services.secret_store.name))
+    assert declared == rendered
+    _, tree = tree_of(data)
+    app = next(a for a in platform.applications if a.manifests == component)
+    assert app.path is not None
+    in_tree = {
+        (doc["kind"], doc["metadata"]["name"])
+        for file, doc in documents(tree)
+        if file.startswith(app.path + "/")
+    }
+    assert in_tree == rendered
