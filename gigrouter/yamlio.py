@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -259,7 +260,10 @@ class Loader(_Loader):
     """The safe loader, building plain mappings, sequences and strings directly: PyYAML's
     constructor goes through a generator per collection and a lookup per node, half of the time
     of reading template output. Anything else (other tags, merge keys, collections as keys) is
-    left to PyYAML's constructor, so the data is always what ``yaml.safe_load`` gives."""
+    left to PyYAML's constructor, so the data is always what ``yaml.safe_load`` gives.
+
+    Strings are interned: a render keeps the documents of every file for validation, and the
+    same keys and values ("apiVersion", "apps/v1", a namespace) repeat in every document."""
 
     def construct_document(self, node: yaml.Node) -> Any:
         data = self._build(node)
@@ -272,7 +276,7 @@ class Loader(_Loader):
     def _build(self, node: yaml.Node) -> Any:
         kind = type(node)
         if kind is yaml.ScalarNode and node.tag == _STR:
-            return node.value
+            return sys.intern(node.value)
         if kind is yaml.ScalarNode:
             return self.construct_object(node, deep=True)
         if node in self.constructed_objects:  # an alias of a collection built before

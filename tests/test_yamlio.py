@@ -147,3 +147,15 @@ def test_the_loader_reads_dumped_data_as_safe_load_does(value: Any) -> None:
     for text in (yaml.safe_dump(value), yaml.safe_dump(value, default_flow_style=True)):
         expected = yaml.load(text, Loader=yaml.CSafeLoader)
         assert yamlio.load_all(text) == ([] if expected is None else [expected])
+
+
+def test_the_loader_shares_one_string_for_a_repeated_key_or_value() -> None:
+    # A render keeps every file's documents for validation: the same keys and values repeat in
+    # each, and are held once.
+    one = yamlio.load_all('apiVersion: apps/v1\nkind: "Deployment"\n')
+    other = yamlio.load_all("apiVersion: apps/v1\nkind: Deployment\n")
+    assert one == other == [{"apiVersion": "apps/v1", "kind": "Deployment"}]
+    (first,), (second,) = one, other
+    for (key, value), (key2, value2) in zip(first.items(), second.items(), strict=True):
+        assert key is key2
+        assert value is value2
