@@ -294,11 +294,16 @@ def read_tree(root: Path, *, hidden: bool = True) -> dict[str, str | None]:
     one) is an OutputDirError naming it, never its target or content, as Argo CD's repo server
     refuses such repos. ``hidden=False`` leaves out names starting with a dot.
     """
-    files: dict[str, str | None] = {}
+    return dict(sorted(_tree_files(root, hidden=hidden)))
+
+
+def _tree_files(root: Path, *, hidden: bool = True) -> Iterator[tuple[str, str | None]]:
+    """``read_tree``'s files one at a time, in walk order (a caller that keeps few of them
+    never holds the whole tree)."""
     if root.is_symlink():
         raise _link_error(root)
     if not root.is_dir():
-        return files
+        return
     for top, dirs, names in os.walk(root):
         here = Path(top)
         if not hidden:
@@ -313,14 +318,13 @@ def read_tree(root: Path, *, hidden: bool = True) -> dict[str, str | None]:
                 continue  # a socket or a fifo: nothing gigrouter writes or reads
             rel = path.relative_to(root).as_posix()
             try:
-                files[rel] = path.read_bytes().decode("utf-8")
+                yield rel, path.read_bytes().decode("utf-8")
             except UnicodeDecodeError:
-                files[rel] = None
+                yield rel, None
             except OSError as exc:
                 raise OutputDirError(
                     [Problem(Location(str(path)), f"cannot read: {exc.strerror}")]
                 ) from None
-    return dict(sorted(files.items()))
 
 
 def _link_error(path: Path) -> OutputDirError:
@@ -337,10 +341,16 @@ def _link_error(path: Path) -> OutputDirError:
 
 def compare(tree: RenderedTree, out_dir: Path) -> Drift:
     """What writing ``tree`` would change in ``out_dir``, with a unified diff of each file."""
-    current = read_tree(out_dir)
-    added = sorted(set(tree.files) - set(current))
-    removed = sorted(set(current) - set(tree.files))
-    changed = sorted(p for p in set(tree.files) & set(current) if current[p] != tree.files[p])
+    # Only the text of files that differ is kept: a large tree is never held twice.
+    present: set[str] = set()
+    current: dict[str, str | None] = {}
+    for rel, text in _tree_files(out_dir):
+        present.add(rel)
+        if rel not in tree.files or text != tree.files[rel]:
+            current[rel] = text
+    added = sorted(set(tree.files) - present)
+    removed = sorted(present - set(tree.files))
+    changed = sorted(p for p in current if p in tree.files)
     chunks: list[str] = []
     for rel in sorted(set(added) | set(removed) | set(changed)):
         old = current.get(rel)

@@ -132,6 +132,52 @@ def test_compare_handles_binary_files(tmp_path: Path) -> None:
     assert read_tree(tmp_path) == {"bin": None}
 
 
+def test_compare_agrees_with_a_diff_of_the_whole_trees(tmp_path: Path) -> None:
+    # compare keeps only the text of files that differ; the whole-tree reading is the oracle
+    import difflib
+
+    on_disk = {
+        "same.yaml": "a: 1\n",
+        "changed.yaml": "a: 1\n",
+        "emptied.yaml": "a: 1\n",
+        "was-empty.yaml": "",
+        "both-empty.yaml": "",
+        "gone.yaml": "b: 2\n",
+        "sub/same.yaml": "c: 3\n",
+    }
+    for rel, text in on_disk.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe")
+    tree = RenderedTree(
+        {
+            "same.yaml": "a: 1\n",
+            "changed.yaml": "a: 2\n",
+            "emptied.yaml": "",
+            "was-empty.yaml": "x: 1\n",
+            "both-empty.yaml": "",
+            "new.yaml": "d: 4\n",
+            "binary.yaml": "e: 5\n",
+            "sub/same.yaml": "c: 3\n",
+        }
+    )
+    drift = compare(tree, tmp_path)
+    current = read_tree(tmp_path)
+    assert drift.added == sorted(set(tree.files) - set(current)) == ["new.yaml"]
+    assert drift.removed == sorted(set(current) - set(tree.files)) == ["gone.yaml"]
+    changed = sorted(p for p in set(tree.files) & set(current) if current[p] != tree.files[p])
+    assert drift.changed == changed
+    assert changed == ["binary.yaml", "changed.yaml", "emptied.yaml", "was-empty.yaml"]
+    assert "Binary file binary.yaml differs\n" in drift.diff
+    expected = "".join(
+        difflib.unified_diff(
+            ["a: 1\n"], ["a: 2\n"], fromfile="a/changed.yaml", tofile="b/changed.yaml"
+        )
+    )
+    assert expected in drift.diff
+    assert "+++ /dev/null" in drift.diff and "-b: 2" in drift.diff
+
+
 def test_a_large_platforms_metadata_still_marks_the_tree_as_gigroupers(tmp_path: Path) -> None:
     """The metadata of a platform of thousands of services runs to megabytes (its provenance
     section grows with the objects); the next render must still recognise and replace the
