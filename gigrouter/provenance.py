@@ -386,19 +386,28 @@ class Lines:
 
     def __init__(self) -> None:
         self.index: dict[str, dict[str, int]] = {}
+        # Source maps added and not yet indexed: a render with no finding to place never
+        # builds the index (a dotted key for every key of the config).
+        self._pending: list[tuple[SourceMap, Mapping[str, str]]] = []
 
     def add(self, source: SourceMap, files: Mapping[str, str]) -> None:
         """The keys of ``source`` (a merged one's under the file each came from), its file
-        names shown as ``files`` says (``shown_files``)."""
+        names shown as ``files`` says (``shown_files``); indexed when first asked for."""
+        self._pending.append((source, files))
+
+    def _indexed(self) -> dict[str, dict[str, int]]:
         from gigrouter.config.source import render_path
 
-        for path, line in source.lines.items():
-            file = source.files.get(path, source.file)
-            keys = self.index.setdefault(files.get(file, file), {})
-            keys.setdefault(render_path(path, source.data), line)
+        while self._pending:
+            source, files = self._pending.pop(0)
+            for path, line in source.lines.items():
+                file = source.files.get(path, source.file)
+                keys = self.index.setdefault(files.get(file, file), {})
+                keys.setdefault(render_path(path, source.data), line)
+        return self.index
 
     def keys(self, file: str) -> dict[str, int] | None:
-        return self.index.get(file)
+        return self._indexed().get(file)
 
     def line(self, entry: Entry) -> int:
         """The line of ``entry``'s key, 0 when its file or key is unknown."""
@@ -447,7 +456,7 @@ class ConfigFiles(Lines):
 
                 with contextlib.suppress(ConfigError):
                     self.add(read_yaml(found, file, allow_empty=True), {})
-        return self.index[file]
+        return self._indexed()[file]
 
     def _find(self, file: str) -> Path | None:
         rel = Path(file)
