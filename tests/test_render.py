@@ -508,3 +508,19 @@ def test_annotation_and_label_values_are_strings(tree: RenderedTree) -> None:
 def test_no_secret_values_in_tree(tree: RenderedTree) -> None:
     assert not [d for _, d in documents(tree) if d["kind"] == "Secret"]
     assert "password:" not in json.dumps([d for _, d in documents(tree)]).lower()
+
+
+def test_a_drained_list_renders_the_same_tree_and_is_emptied() -> None:
+    from helpers import platform_from_text
+
+    from gigrouter.pipeline import tree_outputs
+    from gigrouter.render import drain, render
+
+    platform = platform_from_text(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    outputs = tree_outputs(platform)
+    expected = render(list(outputs))
+    drained = render(drain(outputs))
+    assert outputs == []
+    assert list(drained.files) == list(expected.files)
+    assert drained.files == expected.files
+    assert drained.documents == expected.documents
