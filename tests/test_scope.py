@@ -295,6 +295,9 @@ def test_validate_finds_a_cluster_issuer_owned_twice(
     )
     assert "Application 'issuers'" in finding["message"]
     assert "Application 'qa-issuers'" in finding["message"]
+    # other namespaces cannot set a cluster-scoped object apart: only a cluster can
+    assert "cluster-scoped, so other namespaces do not set it apart" in finding["message"]
+    assert "other namespaces)" not in finding["message"]
     # the namespaced Certificate of each tree lands in its Application's namespace: apart
     assert owned_twice(gigrouter_exe, hand_written(tmp_path / "apart", CERTIFICATE, trees)) == []
 

@@ -218,6 +218,32 @@ def test_init_containers_need_no_readiness_probe(tmp_path: Path) -> None:
     assert run(tmp_path) == []
 
 
+def test_a_sidecar_serving_no_port_needs_no_probe_of_its_own(tmp_path: Path) -> None:
+    """A log shipper beside a probed app: the app's readiness gates the pod's."""
+    shipper = container("shipper", readinessProbe=None)
+    pod = {"containers": [container(ports=[{"containerPort": 8080}]), shipper]}
+    write(tmp_path, "app/deploy.yaml", workload(pod=pod))
+    assert run(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("app", "sidecar", "flagged"),
+    [
+        # nothing gates the pod's readiness: both are reported
+        ({"readinessProbe": None}, {"readinessProbe": None}, ["app", "shipper"]),
+        # a sidecar that serves a port needs its own probe
+        ({}, {"readinessProbe": None, "ports": [{"containerPort": 9090}]}, ["shipper"]),
+    ],
+)
+def test_a_container_is_reported_when_nothing_else_gates_it(
+    tmp_path: Path, app: dict[str, Any], sidecar: dict[str, Any], flagged: list[str]
+) -> None:
+    pod = {"containers": [container(**app), container("shipper", **sidecar)]}
+    write(tmp_path, "app/deploy.yaml", workload(pod=pod))
+    found = [f for f in run(tmp_path) if f.rule == "readiness-probe-missing"]
+    assert [f.message.split("'")[1] for f in found] == flagged
+
+
 # --------------------------------------------------------------------------- privileged
 
 

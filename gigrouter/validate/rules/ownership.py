@@ -134,9 +134,14 @@ def check(ctx: Context) -> Iterator[Finding]:
             "object-owned-twice",
             f"{doc.kind} {where} (API group {group}) on cluster {first.cluster.shown} is"
             f" deployed by {len(same)} Applications: {owners_text}; each sync overwrites the"
-            " other's copy and pruning one deletes the object the other still deploys; give"
-            " one tree its own destination (another cluster, or other namespaces), or deploy"
-            " the object from one Application only",
+            " other's copy and pruning one deletes the object the other still deploys; "
+            + (
+                "it is cluster-scoped, so other namespaces do not set it apart: give one tree"
+                " a cluster of its own, or deploy the object from one Application only"
+                if not second.namespace
+                else "give one tree its own destination (another cluster, or other"
+                " namespaces), or deploy the object from one Application only"
+            ),
             doc.file,
             doc.line,
             Resource(doc.api_version, doc.kind, second.namespace, doc.name),

@@ -108,6 +108,13 @@ def _capabilities(security: dict[str, Any]) -> set[str]:
 def _containers(ctx: Context, template: PodTemplate) -> Iterator[Finding]:
     doc = template.owner
     owner = f"{doc.kind} {doc.namespace}/{doc.name}" if doc.namespace else f"{doc.kind} {doc.name}"
+    # A container that serves no port (a log shipper beside the app) needs no probe of its
+    # own once another container's readiness gates the pod's.
+    gated = any(
+        isinstance(c.get("readinessProbe"), dict)
+        for p, c in template.containers()
+        if ".initContainers[" not in p
+    )
     for path, container in template.containers():
         name = str(container.get("name", "?"))
         where = f"container '{name}' of {owner} ({path})"
@@ -138,6 +145,7 @@ def _containers(ctx: Context, template: PodTemplate) -> Iterator[Finding]:
             doc.kind in PROBED_KINDS
             and not init
             and not isinstance(container.get("readinessProbe"), dict)
+            and not (gated and not container.get("ports"))
         ):
             yield ctx.finding(
                 doc,
