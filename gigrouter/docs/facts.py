@@ -17,13 +17,13 @@ from gigrouter.layout.inventory import (
     Chart,
     Facts,
     Image,
+    Part,
     Policy,
     Route,
     SecretItem,
     Service,
     Store,
 )
-from gigrouter.layout.presets import Part
 from gigrouter.model import Application, Platform
 
 __all__ = [

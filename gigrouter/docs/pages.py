@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from gigrouter.docs.diagrams import PROVIDERS, architecture_diagram, waves_diagram
 from gigrouter.docs.facts import Chart, Facts, Image, Policy, Route, Store, facts, split_image
 from gigrouter.layout import README, Output, TreeSettings, app_files
-from gigrouter.layout.presets import Part
+from gigrouter.layout.inventory import Part
 from gigrouter.markdown import code, comment, link, mermaid, table, text
 from gigrouter.model import AlbProfile, Application, GenericProfile, Platform
 

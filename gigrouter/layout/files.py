@@ -182,7 +182,7 @@ def application_view(platform: Platform, app: Application, prefix: str = "") -> 
     }
 
 
-# --- views shared by the registry entries -----------------------------------------------------
+# --- views of containers and Ingresses (read by the catalogue's views) ------------------------
 
 
 def resources_view(resources: Resources | None) -> dict[str, dict[str, str]]:

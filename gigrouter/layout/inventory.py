@@ -9,6 +9,7 @@ environment variable or Helm values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,19 @@ class Facts:
         self.secrets.extend(other.secrets)
         self.policies.extend(other.policies)
         self.charts.extend(other.charts)
+
+
+FileSpec = tuple[str, str, dict[str, Any]]  # file name inside the app's path, template, context
+
+
+@dataclass
+class Part:
+    """What the registry renders into an app's directory, and the docs rows for it."""
+
+    files: list[FileSpec] = field(default_factory=list)
+    facts: Facts = field(default_factory=Facts)
+
+    def extend(self, other: Part) -> None:
+        """Append ``other``'s files and rows to these."""
+        self.files += other.files
+        self.facts.extend(other.facts)

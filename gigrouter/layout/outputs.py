@@ -17,7 +17,7 @@ from gigrouter.layout.files import (
     observability_values,
     part_of,
 )
-from gigrouter.layout.presets import Part
+from gigrouter.layout.inventory import Part
 from gigrouter.model import IN_CLUSTER, Application, Platform
 from gigrouter.model.argocd import RepoFile
 

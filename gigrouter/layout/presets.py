@@ -9,15 +9,11 @@ file names) and the one object no workload owns (the ``services`` SecretStore).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from gigrouter.layout.files import ingress_view, wave_annotation
-from gigrouter.layout.inventory import Facts, Route
+from gigrouter.layout.inventory import Facts, Part, Route
 from gigrouter.layout.secrets import STORE_TEMPLATE, store_context, store_fact
 from gigrouter.model import Application, IngressSpec, Platform
-
-FileSpec = tuple[str, str, dict[str, Any]]  # file name inside the app's path, template, context
 
 # A component's instances, in order -> the file (in the app's directory) of each object kind
 # of that instance; a kind not listed goes to the instance's own file, <name>.yaml.
@@ -49,19 +45,6 @@ def placement(component: str, index: int) -> Mapping[str, str]:
     """Where the objects of ``component``'s instance number ``index`` are written."""
     table = PLACEMENT.get(component, ())
     return table[index] if index < len(table) else {}
-
-
-@dataclass
-class Part:
-    """What one registry entry renders into an app's directory, and the docs rows for it."""
-
-    files: list[FileSpec] = field(default_factory=list)
-    facts: Facts = field(default_factory=Facts)
-
-    def extend(self, other: Part) -> None:
-        """Append ``other``'s files and rows to these."""
-        self.files += other.files
-        self.facts.extend(other.facts)
 
 
 def shared_store(platform: Platform, app: Application, labels: Mapping[str, str]) -> Part:

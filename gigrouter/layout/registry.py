@@ -13,8 +13,8 @@ from typing import Any
 
 from gigrouter.layout import presets, workloads
 from gigrouter.layout.files import part_of
-from gigrouter.layout.inventory import Facts, Image, Policy, SecretItem, Service
-from gigrouter.layout.presets import Part, route_rows
+from gigrouter.layout.inventory import Facts, Image, Part, Policy, SecretItem, Service
+from gigrouter.layout.presets import route_rows
 from gigrouter.layout.secrets import STORE_TEMPLATE, store_fact
 from gigrouter.model import KINDS, Application, Platform, WorkloadSpec
 

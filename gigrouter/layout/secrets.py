@@ -32,7 +32,7 @@ def store_provider(
         assert store.provider is not None
         return {store.provider.name: raw}
     aws = store.aws
-    assert aws is not None and service_account is not None  # the presets require it
+    assert aws is not None and service_account is not None  # the model requires it for AWS
     account: dict[str, Any] = {"name": service_account}
     if aws.service_account_namespace is not None:
         account["namespace"] = aws.service_account_namespace

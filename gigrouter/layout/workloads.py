@@ -1,6 +1,7 @@
-"""The workload catalogue's views: one file per workload, holding its companions (ServiceAccount,
-ConfigMaps, ExternalSecrets), the workload itself, then Service, Ingress, HPA, PDB,
-NetworkPolicy and extra manifests.
+"""The workload catalogue's views: what each object of a workload holds (its companions:
+ServiceAccount, ConfigMaps, SecretStore, ExternalSecrets; the workload itself; then Service,
+Ingress, HPA, PDB, NetworkPolicy and extra manifests). An application's own workload is one
+file, a preset's instances go to the seed's files (``layout.presets``).
 
 Each object is rendered by its own template under ``templates/workloads/``; which objects exist
 and what each template receives is the registry's table (``layout.registry``), read by the
