@@ -547,7 +547,7 @@ FRONTEND = ("components", "frontend")
         (
             "minimal",
             [("set", (*FRONTEND, "ingress", "routes", 0, "port"), 1)],
-            "components.frontend: ingress.routes[0].port: 1 is not a port of Service 'shop',"
+            "components.frontend.ingress.routes[0].port: 1 is not a port of Service 'shop',"
             " which serves 80 (leave `port` out to use it)",
         ),
         (

@@ -175,17 +175,25 @@ def test_a_preset_takes_the_catalogue_container_and_pod_keys() -> None:
     kubernetes_validate.validate(deployment, "1.30", strict=True)
 
 
-def test_the_migration_job_shares_the_api_pod_but_not_its_sidecars() -> None:
+def test_the_migration_job_shares_the_api_pod_but_not_its_other_containers() -> None:
     data = default_data()
     backend = data["components"]["backend"]
     backend["volumes"] = [{"name": "tmp", "empty_dir": {}}]
     backend["volume_mounts"] = [{"name": "tmp", "mount_path": "/tmp"}]
     backend["sidecars"] = [{"name": "proxy", "image": "envoyproxy/envoy:v1.30.1"}]
+    backend["args"] = ["gunicorn", "app.wsgi"]
+    backend["init_containers"] = [
+        {"name": "wait-for-migrations", "image": "busybox:1.36", "command": ["sleep", "5"]}
+    ]
     _, tree = tree_of(data)
     job = find(tree, "Job", "django-migrate")["spec"]["template"]["spec"]
     api = find(tree, "Deployment", "backend")["spec"]["template"]["spec"]
     assert [c["name"] for c in api["containers"]] == ["backend", "proxy"]
     assert [c["name"] for c in job["containers"]] == ["django-migrate"]
+    assert api["containers"][0]["args"] == ["gunicorn", "app.wsgi"]
+    assert "args" not in job["containers"][0]  # the migration's command is the whole command
+    assert [c["name"] for c in api["initContainers"]] == ["wait-for-migrations"]
+    assert "initContainers" not in job  # it would wait for the Job itself
     assert job["containers"][0]["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
     assert job["volumes"] == api["volumes"] == [{"name": "tmp", "emptyDir": {}}]
 
@@ -252,10 +260,10 @@ def test_a_preset_is_refused_where_its_catalogue_instance_would_be(
     config.write_text(bad, encoding="utf-8")
     result = run(gigrouter_exe, "render", "--config", str(config), "--out", "out", cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
-    line = bad.splitlines().index("  frontend:") + 1
+    line = bad.splitlines().index("      - {name: cache, mount_path: /cache}") + 1
     assert result.stderr.startswith(
-        f"error: {config}:{line}: components.frontend: volume_mounts: 'cache' is not a volume"
-        " of the workload (its volumes: none)"
+        f"error: {config}:{line}: components.frontend.volume_mounts[cache].name: 'cache' is not"
+        " a volume of the workload (its volumes: none)"
     ), result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -291,3 +299,14 @@ def test_a_preset_declares_exactly_the_objects_its_instances_render(
         if file.startswith(app.path + "/")
     }
     assert in_tree == rendered
+
+
+def test_memcached_admitting_no_namespace_admits_nothing() -> None:
+    """An empty allow list is one rule with no peers, not a rule without `from` (which the
+    API reads as: from anywhere)."""
+    data = default_data()
+    data["components"]["memcached"]["network_policy"]["allow_from_namespaces"] = []
+    _, tree = tree_of(data)
+    policy = find(tree, "NetworkPolicy", data["components"]["memcached"]["network_policy"]["name"])
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policy["spec"]["ingress"] == []

@@ -182,6 +182,28 @@ def _message(error: Any) -> str:
     return msg
 
 
+# A message of a check that starts with the key it is about, below the model it checks:
+# `ingress.routes[0].port: 81 is not a port ...`.
+_KEY_PREFIX = re.compile(
+    r"^([a-z_][a-z0-9_]*(?:\[\d+\])*(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])*)*): (.+)$", re.S
+)
+_KEY_PART = re.compile(r"([a-z_][a-z0-9_]*)|\[(\d+)\]")
+
+
+def _deepen(path: KeyPath, message: str, source: SourceMap) -> tuple[KeyPath, str]:
+    """A model check's error at the key its message starts with, when the config has that key
+    below ``path`` (so the line is the key's, not the model's); else as it is."""
+    while (found := _KEY_PREFIX.match(message)) is not None:
+        below: list[str | int] = [
+            name if name else int(index) for name, index in _KEY_PART.findall(found.group(1))
+        ]
+        deeper = (*path, *below)
+        if deeper not in source.lines:
+            break
+        path, message = deeper, found.group(2)
+    return path, message
+
+
 def _pydantic_problems(exc: pydantic.ValidationError, source: SourceMap) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[KeyPath] = set()
@@ -194,7 +216,7 @@ def _pydantic_problems(exc: pydantic.ValidationError, source: SourceMap) -> list
         elif error["type"] == "missing":
             message = "this key is required" + _required_hint(path)
         else:
-            message = _with_value(_message(error), error)
+            path, message = _deepen(path, _with_value(_message(error), error), source)
         if path in seen:  # a union reports once per member; the first is the closest
             continue
         seen.add(path)

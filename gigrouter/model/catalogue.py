@@ -177,11 +177,12 @@ class ContainerSpec(ContainerExtras, Container):
         ):
             raise ValueError("a probe without `port` needs a container port to default to")
         names = {p.name for p in self.ports if p.name}
-        for probe in probes:
+        fields = ("readiness_probe", "liveness_probe", "startup_probe")
+        for field, probe in zip(fields, probes, strict=True):
             if probe is not None and isinstance(probe.port, str) and probe.port not in names:
                 hint = ", ".join(sorted(names)) or "none"
                 raise ValueError(
-                    f"a probe names port {probe.port!r}, which no container port is named"
+                    f"{field}.port: {probe.port!r} is the name of no container port"
                     f" (named ports: {hint})"
                 )
         return self
@@ -537,17 +538,24 @@ class WorkloadSpec(PodSettings, ContainerSpec):
             raise ValueError(f"a {kind}'s pods run to completion: no readiness_probe")
         names = {v.name for v in self.volumes} | {c.name for c in self.volume_claim_templates}
         _unique([*self.volumes, *self.volume_claim_templates], "name", "volume")
-        for c in [self, *self.init_containers, *self.sidecars]:
-            for m in c.volume_mounts:
+        containers: list[tuple[str, ContainerSpec]] = [("", self)]
+        containers += [(f"init_containers[{i}].", c) for i, c in enumerate(self.init_containers)]
+        containers += [(f"sidecars[{i}].", c) for i, c in enumerate(self.sidecars)]
+        for at, c in containers:
+            for j, m in enumerate(c.volume_mounts):
                 if m.name not in names:
                     hint = ", ".join(sorted(names)) or "none"
                     raise ValueError(
-                        f"volume_mounts: {m.name!r} is not a volume of the workload"
-                        f" (its volumes: {hint})"
+                        f"{at}volume_mounts[{j}].name: {m.name!r} is not a volume of the"
+                        f" workload (its volumes: {hint})"
                     )
         _unique([*self.init_containers, *self.sidecars], "name", "container")
-        if any(c.name == self.name for c in [*self.init_containers, *self.sidecars]):
-            raise ValueError(f"container {self.name!r} is the workload's main container")
+        for at, c in containers[1:]:
+            if isinstance(c, NamedContainer) and c.name == self.name:
+                raise ValueError(
+                    f"{at}name: container {self.name!r} is the workload's main container;"
+                    " name it otherwise"
+                )
         _unique(self.config_maps, "name", "ConfigMap")
         _unique(self.external_secrets, "name", "ExternalSecret")
         self._check_secrets()

@@ -63,15 +63,19 @@ from gigrouter.types import (
 
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 FLUENT_BIT_CONFIG_DIR = "/fluent-bit/etc/conf"
+_FLUENT_BIT_VOLUMES = {"varlog": "the node's /var/log", "config": "its fluent-bit.conf"}
 
 
-def as_catalogue(build: Callable[[], list[WorkloadSpec]]) -> list[WorkloadSpec]:
-    """The instances ``build`` makes; a catalogue check they fail is this preset's error."""
+def as_catalogue(build: Callable[[], list[WorkloadSpec]], key: str = "") -> list[WorkloadSpec]:
+    """The instances ``build`` makes; a catalogue check they fail is this preset's error, at
+    ``key`` below it (the loader then points at the line of the key the message starts with)."""
     try:
         return build()
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = key
+        for part in first["loc"]:
+            where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ValueError(f"{where}: {message}" if where else message) from None
 
@@ -196,8 +200,10 @@ class Backend(Workload):
 
     def catalogue(self) -> list[WorkloadSpec]:
         """The API's Deployment with its ServiceAccount, ConfigMap, store and ExternalSecret;
-        the migration as a Sync hook Job with the API's container (no sidecars: a Job's pod
-        ends with its container); Redis."""
+        the migration as a Sync hook Job with the API's image, env, volumes, security and
+        scheduling (not its args, init containers or sidecars: the migration's command replaces
+        the server's, an init container waiting for the migration would wait for itself, and a
+        Job's pod ends with its container); Redis."""
         irsa = {IRSA_ANNOTATION: self.irsa_role_arn} if self.irsa_role_arn else {}
         account = ServiceAccountSpec(
             name=self.service_account, create=self.create_service_account, annotations=irsa
@@ -222,6 +228,8 @@ class Backend(Workload):
             kind="Job",
             name=m.name,
             command=m.command,
+            args=[],
+            init_containers=[],
             resources=m.resources,
             readiness_probe=None,
             liveness_probe=None,
@@ -277,6 +285,22 @@ class FluentBit(PodSettings, ContainerExtras, Container):
     log_path: Annotated[str, Field(pattern=r"^/[^\s]*$")] = "/var/log/pods/*/*/*.log"
     index: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")] = "fluent-bit"
     http_port: Port = 2020
+
+    @model_validator(mode="after")
+    def _own_volumes(self) -> FluentBit:
+        for i, v in enumerate(self.volumes):
+            if v.name in _FLUENT_BIT_VOLUMES:
+                raise ValueError(
+                    f"volumes[{i}].name: {v.name!r} is Fluent Bit's own volume"
+                    f" ({_FLUENT_BIT_VOLUMES[v.name]}); give yours another name"
+                )
+        for i, m in enumerate(self.volume_mounts):
+            if m.mount_path in ("/var/log", FLUENT_BIT_CONFIG_DIR):
+                raise ValueError(
+                    f"volume_mounts[{i}].mount_path: {m.mount_path} is where Fluent Bit's own"
+                    " volume is mounted"
+                )
+        return self
 
     def config(self, es_host: str, es_port: int) -> str:
         """fluent-bit.conf: tail the pod logs, ship them to Elasticsearch."""
@@ -347,11 +371,12 @@ class Logging(Built):
 
     def catalogue(self) -> list[WorkloadSpec]:
         es = self.elasticsearch
-        return [
-            *es.instances(),
-            self.kibana.spec(ingress=self.ingress),
-            self.fluent_bit.spec(es.service.name, es.service.port),
-        ]
+        fluent_bit = as_catalogue(
+            lambda: [self.fluent_bit.spec(es.service.name, es.service.port)], "fluent_bit"
+        )
+        # Kibana's own keys were checked as its workload; what is new here is the Ingress,
+        # whose messages name its keys (`ingress.routes[0].port: ...`).
+        return [*es.instances(), self.kibana.spec(ingress=self.ingress), *fluent_bit]
 
     def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
         out = [(k, n, ("elasticsearch", *p)) for k, n, p in self.elasticsearch.objects()]
