@@ -16,6 +16,14 @@ CHART_CRD_GROUPS: dict[str, tuple[str, ...]] = {
     "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
 }
 
+# Charts whose CRDs are templates switched by values, not files of crds/ (so helm.skipCrds
+# leaves them alone): the values keys, the first set one deciding, and the chart's default.
+CHART_CRD_SWITCHES: dict[str, tuple[tuple[tuple[str, ...], ...], bool]] = {
+    # crds.enabled since v1.15 (default false); installCRDs before, deprecated, default false
+    "cert-manager": ((("crds", "enabled"), ("installCRDs",)), False),
+    "external-secrets": ((("installCRDs",),), True),
+}
+
 
 @dataclass(frozen=True)
 class ClusterController:
@@ -25,12 +33,16 @@ class ClusterController:
 
     ``reconciles``: what it acts on, for messages. ``off``: the values key that, false, leaves
     the controller out of a release (a release kept for the chart's CRDs). ``apart``: the
-    values key (and the chart's default) that gives each release objects of its own, so two
-    releases with different values do not meet (an ingress controller's IngressClass)."""
+    values keys (each with the chart's default) that give each release objects of its own;
+    two releases meet unless every one of them differs (an ingress controller's IngressClass
+    and controller class). ``release_named``: the chart names cluster-scoped objects (its
+    ClusterRole, its admission webhooks) after the release, so the release names must differ
+    too."""
 
     reconciles: str
     off: tuple[str, ...] = ()
-    apart: tuple[tuple[str, ...], str] | None = None
+    apart: tuple[tuple[tuple[str, ...], str], ...] = ()
+    release_named: bool = False
 
 
 # Charts whose controller watches the whole cluster by default, from the charts' values and
@@ -42,7 +54,11 @@ CLUSTER_CONTROLLERS: dict[str, ClusterController] = {
     ),
     "ingress-nginx": ClusterController(
         "the Ingresses of its IngressClass in every namespace",
-        apart=(("controller", "ingressClassResource", "name"), "nginx"),
+        apart=(
+            (("controller", "ingressClassResource", "name"), "nginx"),
+            (("controller", "ingressClassResource", "controllerValue"), "k8s.io/ingress-nginx"),
+        ),
+        release_named=True,
     ),
     "cert-manager": ClusterController(
         "the Certificates, Issuers, ClusterIssuers and annotated Ingresses of every namespace"

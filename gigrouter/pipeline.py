@@ -28,7 +28,7 @@ from gigrouter.config.overlay import (
 from gigrouter.config.passthrough import repo_files
 from gigrouter.docs import pages
 from gigrouter.errors import ConfigError, Location, Problem, ValidationFailed
-from gigrouter.helm import CHART_CRD_GROUPS, CLUSTER_CONTROLLERS
+from gigrouter.helm import CHART_CRD_GROUPS, CHART_CRD_SWITCHES, CLUSTER_CONTROLLERS
 from gigrouter.layout import (
     METADATA_FILE,
     Output,
@@ -256,12 +256,11 @@ def chart_warnings(config: Path, trees: list[Built]) -> list[Finding]:
             key = (cluster.key, f"{helm.repo_url} {helm.chart}")
             releases = mine.setdefault(key, _Releases(helm.chart))
             groups = tuple(helm.crd_groups) or CHART_CRD_GROUPS.get(helm.chart, ())
-            if groups and not helm.skip_crds:
+            if groups and _installs_crds(built, app):
                 releases.roles.setdefault("crds", []).append(app.name)
                 releases.groups = releases.groups or groups
-            controller = _controller_role(built, app)
-            if controller is not None:
-                releases.roles.setdefault(controller, []).append(app.name)
+            for role in _controller_roles(built, app):
+                releases.roles.setdefault(role, []).append(app.name)
         for key, releases in mine.items():
             before = first.setdefault(key, {})
             shared = [role for role in releases.roles if role in before]
@@ -272,21 +271,42 @@ def chart_warnings(config: Path, trees: list[Built]) -> list[Finding]:
     return found
 
 
-def _controller_role(built: Built, app: Application) -> str | None:
-    """``controller`` (with the value that sets releases apart, if the chart has one) when the
-    application's release runs a cluster-wide controller; None when the chart is none or its
-    values turn the controller off."""
+def _installs_crds(built: Built, app: Application) -> bool:
+    """Whether the release installs its chart's CRDs: a chart whose CRDs are templates decides
+    by its values (``CHART_CRD_SWITCHES``), any other unless ``helm.skip_crds``."""
+    assert app.helm is not None
+    switch = CHART_CRD_SWITCHES.get(app.helm.chart)
+    if switch is None:
+        return not app.helm.skip_crds
+    keys, default = switch
+    for key in keys:
+        value = _helm_value(built, app, key)
+        if isinstance(value, bool):
+            return value
+    return default
+
+
+def _controller_roles(built: Built, app: Application) -> list[str]:
+    """What a second release of a cluster-wide controller would share with this one: ``controller``,
+    or, for a chart whose releases can be set apart, each value that must differ
+    (``controller <key>=<value>``, ``controller release=<name>``); none when the chart runs no
+    such controller or its values turn it off."""
     assert app.helm is not None
     facts = CLUSTER_CONTROLLERS.get(app.helm.chart)
     if facts is None:
-        return None
+        return []
     if facts.off and _helm_value(built, app, facts.off) is False:
-        return None
-    if facts.apart is None:
-        return "controller"
-    keys, default = facts.apart
-    value = _helm_value(built, app, keys)
-    return f"controller {value if isinstance(value, str) and value else default}"
+        return []
+    if not facts.apart:
+        return ["controller"]
+    roles = []
+    for keys, default in facts.apart:
+        value = _helm_value(built, app, keys)
+        shown = value if isinstance(value, str) and value else default
+        roles.append(f"controller {'.'.join(keys)}={shown}")
+    if facts.release_named:
+        roles.append(f"controller release={app.helm.release_name or app.name}")
+    return roles
 
 
 _UNSET = object()
@@ -336,22 +356,28 @@ def _chart_twice(
     names = ", ".join(f"applications[{name}]" for name in apps)
     other = before[shared[0]]
     controllers = [role for role in shared if role != "crds"]
+    switch = CHART_CRD_SWITCHES.get(releases.chart)
     text = f"{names}: chart {releases.chart!r} is also installed by {other} on {cluster}"
     if not controllers:
         return Finding(
             Severity.WARNING,
             CHART_TWICE,
             f"{text}; its CRDs ({', '.join(releases.groups)}) are cluster-scoped, so two"
-            " Applications would own them: set helm.skip_crds: true for it in this overlay (the"
+            f" Applications would own them: set {_crds_off(switch)} for it in this overlay (the"
             " other release's CRDs serve both), or give the environment a cluster of its own",
             where.file,
             where.line,
         )
     facts = CLUSTER_CONTROLLERS[releases.chart]
-    apart = ""
-    if facts.apart is not None:
-        value = controllers[0].partition(" ")[2]
-        apart = f" with the same {'.'.join(facts.apart[0])} ({value!r})"
+    apart = own = ""
+    if facts.apart:
+        key, _, value = controllers[0].partition(" ")[2].partition("=")
+        what = "release name" if key == "release" else key
+        apart = f" with the same {what} ({value!r})"
+        keys = [".".join(k) for k, _ in facts.apart]
+        if facts.release_named:
+            keys.append("helm.release_name")
+        own = f", or set this release apart: {', '.join(keys)} of its own in this overlay"
     crds = ""
     if "crds" in shared:
         crds = f"; its CRDs ({', '.join(releases.groups)}) are cluster-scoped too"
@@ -375,7 +401,7 @@ def _chart_twice(
         f"{text}{apart}. Its controller watches {facts.reconciles}, so two releases on one"
         " cluster reconcile the same objects, whatever their namespaces and helm.skip_crds"
         f"{crds}. Disable it in this overlay (applications: [{items}]{then}) so the release"
-        f" of {other} serves both trees, or give the environment a cluster of its own"
+        f" of {other} serves both trees{own}, or give the environment a cluster of its own"
         " (argocd.destination_server or argocd.destination_name)",
         where.file,
         where.line,
@@ -525,3 +551,10 @@ def _without_required(node: Any) -> Any:
 def _display(config: Path) -> str:
     """The config path as the user gave it, for messages."""
     return str(config)
+
+
+def _crds_off(switch: tuple[tuple[tuple[str, ...], ...], bool] | None) -> str:
+    """How an overlay keeps a release's CRDs out: the chart's values switch, else skip_crds."""
+    if switch is None:
+        return "helm.skip_crds: true"
+    return f"helm.values {'.'.join(switch[0][0])}: false"

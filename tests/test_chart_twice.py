@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import DEFAULT_CONFIG
 
 from gigrouter.helm import CLUSTER_CONTROLLERS
@@ -82,7 +83,9 @@ def test_skip_crds_does_not_quiet_a_controller(tmp_path: Path, gigrouter_exe: st
     )
     found = twice(gigrouter_exe, project(tmp_path, overlay), tmp_path / "out")
     assert len(found) == 3
-    assert all("cluster-scoped too" not in f["message"] for f in found)
+    # external-secrets' CRDs are chart templates (installCRDs: true): skip_crds keeps them
+    too = sorted(f["message"].split("'")[1] for f in found if "cluster-scoped too" in f["message"])
+    assert too == ["external-secrets"]
     (stack,) = [f["message"] for f in found if "'kube-prometheus-stack'" in f["message"]]
     assert stack.startswith("applications[monitoring]: ")  # prometheus-crds now shares nothing
 
@@ -122,20 +125,61 @@ def init_with(tmp_path: Path, exe: str, apps: str) -> Path:
 def test_ingress_nginx_releases_meet_only_on_the_same_ingress_class(
     tmp_path: Path, gigrouter_exe: str
 ) -> None:
-    assert CLUSTER_CONTROLLERS["ingress-nginx"].apart is not None
+    assert CLUSTER_CONTROLLERS["ingress-nginx"].apart
     config = init_with(tmp_path, gigrouter_exe, chart_app("ingress", "ingress-nginx"))
     overlay = config.parent / "environments" / "qa.yaml"
     overlay.write_text(OVERLAY, encoding="utf-8")
     (found,) = twice(gigrouter_exe, config, tmp_path / "out")
     assert "with the same controller.ingressClassResource.name ('nginx')" in found["message"]
     assert "cluster-scoped too" not in found["message"]  # the chart is not known for CRDs
-    # the environment's own IngressClass: two controllers, each with its Ingresses
+    assert (
+        "set this release apart: controller.ingressClassResource.name,"
+        " controller.ingressClassResource.controllerValue, helm.release_name of its own"
+    ) in found["message"]
+    apart = "applications:\n  - name: ingress\n    helm:\n"
+    # its own IngressClass alone: both controllers still claim the default controller class
+    # and the release's cluster-scoped objects (ClusterRole, admission webhook) by name
     overlay.write_text(
-        OVERLAY + "applications:\n  - name: ingress\n    helm:\n      values:\n"
-        "        controller: {ingressClassResource: {name: nginx-qa}}\n",
+        OVERLAY
+        + apart
+        + "      values:\n        controller: {ingressClassResource: {name: nginx-qa}}\n",
+        encoding="utf-8",
+    )
+    (found,) = twice(gigrouter_exe, config, tmp_path / "out1")
+    assert "with the same controller.ingressClassResource.controllerValue" in found["message"]
+    # class, controller class and release name of its own: two controllers, each with its
+    # Ingresses and objects
+    overlay.write_text(
+        OVERLAY + apart + "      release_name: ingress-qa\n      values:\n"
+        "        controller:\n          ingressClassResource:\n            name: nginx-qa\n"
+        "            controllerValue: k8s.io/ingress-nginx-qa\n",
         encoding="utf-8",
     )
     assert twice(gigrouter_exe, config, tmp_path / "out2") == []
+
+
+@pytest.mark.parametrize(
+    ("chart", "values", "crds"),
+    [
+        ("cert-manager", "", False),  # crds.enabled defaults to false
+        ("cert-manager", "crds: {enabled: true}", True),
+        ("cert-manager", "installCRDs: true", True),
+        ("external-secrets", "", True),  # installCRDs defaults to true
+        ("external-secrets", "installCRDs: false", False),
+    ],
+)
+def test_templated_crds_follow_the_chart_values_not_skip_crds(
+    tmp_path: Path, gigrouter_exe: str, chart: str, values: str, crds: bool
+) -> None:
+    """cert-manager's and external-secrets' CRDs are chart templates switched by values;
+    helm.skip_crds (crds/ files only) leaves them alone, so it neither adds nor removes them."""
+    app = chart_app("certs", chart, values=values)
+    app = app.replace("      version: 1.0.0\n", "      version: 1.0.0\n      skip_crds: true\n")
+    config = init_with(tmp_path, gigrouter_exe, app)
+    overlay = config.parent / "environments" / "qa.yaml"
+    overlay.write_text(OVERLAY, encoding="utf-8")
+    (found,) = twice(gigrouter_exe, config, tmp_path / "out")
+    assert ("are cluster-scoped too" in found["message"]) is crds
 
 
 def test_a_chart_with_crds_only_keeps_the_skip_crds_advice(
