@@ -310,3 +310,31 @@ def test_memcached_admitting_no_namespace_admits_nothing() -> None:
     policy = find(tree, "NetworkPolicy", data["components"]["memcached"]["network_policy"]["name"])
     assert policy["spec"]["policyTypes"] == ["Ingress"]
     assert policy["spec"]["ingress"] == []
+
+
+def test_a_backend_without_waves_syncs_in_an_order_that_works(
+    gigrouter_exe: str, tmp_path: Path
+) -> None:
+    """Every wave of the backend left out: store, then its ConfigMap and ExternalSecret, then
+    the migration that reads them, then the API; render validates the tree, so it must pass."""
+    data = default_data()
+    backend = data["components"]["backend"]
+    for holder in (
+        backend,
+        *(backend[k] for k in ("config_map", "secret_store")),
+        backend["migration"],
+    ):
+        holder.pop("wave", None)
+    for key in ("external_secret", "service", "ingress"):
+        backend[key].pop("wave", None)
+    config = tmp_path / "platform.yaml"
+    config.write_text(json.dumps(data), encoding="utf-8")
+    result = run(gigrouter_exe, "render", "--config", str(config), "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    _, tree = tree_of(data)
+    store = _wave(find(tree, "SecretStore", backend["secret_store"]["name"]))
+    secret = _wave(find(tree, "ExternalSecret", backend["external_secret"]["name"]))
+    config_map = _wave(find(tree, "ConfigMap", backend["config_map"]["name"]))
+    migration = _wave(find(tree, "Job", backend["migration"]["name"]))
+    api = _wave(find(tree, "Deployment", backend["name"]))
+    assert store < secret == config_map < migration < api

@@ -209,9 +209,17 @@ class Backend(Workload):
             name=self.service_account, create=self.create_service_account, annotations=irsa
         )
         es = self.external_secret
+        # Waves left out: the migration one before the API's pods (they need its schema), the
+        # ConfigMap and the ExternalSecret, which both read, one before the earlier of the two.
+        m = self.migration
+        migration_wave = m.wave if m.wave is not None else (self.wave or 0) - 1
+        before = min(self.wave or 0, migration_wave) - 1
+        config_map = self.config_map
+        if config_map.wave is None:
+            config_map = config_map.model_copy(update={"wave": before})
         api = self.spec(
             service_account=account,
-            config_maps=[self.config_map],
+            config_maps=[config_map],
             secret_store=self.secret_store,
             external_secrets=[
                 WorkloadExternalSecret(
@@ -219,11 +227,10 @@ class Backend(Workload):
                     target=es.target_name,
                     refresh_interval=es.refresh_interval,
                     data=es.data,
-                    wave=es.wave,
+                    wave=es.wave if es.wave is not None else before,
                 )
             ],
         )
-        m = self.migration
         migration = self.spec(
             kind="Job",
             name=m.name,
@@ -237,7 +244,7 @@ class Backend(Workload):
             ports=[],
             sidecars=[],
             replicas=None,
-            wave=m.wave,
+            wave=migration_wave,
             service_account=ServiceAccountSpec(name=self.service_account, create=False),
             service=None,
             ingress=None,
