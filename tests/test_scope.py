@@ -348,3 +348,23 @@ def test_validate_with_the_upstream_eso_crd(
     tree = hand_written(tmp_path / "tree", store)
     found = owned_twice(gigrouter_exe, tree, "--crd", str(shared_crds / "eso-secretstore-crd.yaml"))
     assert len(found) == (1 if twice else 0)
+
+
+@pytest.mark.parametrize(
+    ("group", "kind", "cluster"),
+    [
+        ("external-secrets.io", "ClusterPushSecret", True),
+        ("generators.external-secrets.io", "ClusterGenerator", True),
+        ("certificates.k8s.io", "ClusterTrustBundle", True),
+        ("storagemigration.k8s.io", "StorageVersionMigration", True),
+        ("crd.projectcalico.org", "GlobalNetworkPolicy", True),
+        ("crd.projectcalico.org", "NetworkPolicy", False),
+        ("cilium.io", "CiliumClusterwideNetworkPolicy", True),
+        ("cilium.io", "CiliumNetworkPolicy", False),
+        ("networking.k8s.io", "NetworkPolicy", False),
+    ],
+)
+def test_the_table_knows_the_cluster_wide_policies_and_secrets(
+    group: str, kind: str, cluster: bool
+) -> None:
+    assert known(group, kind) is cluster

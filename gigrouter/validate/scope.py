@@ -43,6 +43,7 @@ BUILTIN: Final[frozenset[tuple[str, str]]] = frozenset(
         ("apiextensions.k8s.io", "CustomResourceDefinition"),
         ("apiregistration.k8s.io", "APIService"),
         ("certificates.k8s.io", "CertificateSigningRequest"),
+        ("certificates.k8s.io", "ClusterTrustBundle"),
         ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
         ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
         ("networking.k8s.io", "IngressClass"),
@@ -59,6 +60,7 @@ BUILTIN: Final[frozenset[tuple[str, str]]] = frozenset(
         ("storage.k8s.io", "StorageClass"),
         ("storage.k8s.io", "VolumeAttachment"),
         ("storage.k8s.io", "VolumeAttributesClass"),
+        ("storagemigration.k8s.io", "StorageVersionMigration"),
     }
 )
 
@@ -70,7 +72,10 @@ EVERY_KIND: Final = "*"
 # (Gatekeeper generates one cluster-scoped CRD per ConstraintTemplate).
 CUSTOM: Final[Mapping[str, frozenset[str]]] = {
     "cert-manager.io": frozenset({"ClusterIssuer"}),
-    "external-secrets.io": frozenset({"ClusterSecretStore", "ClusterExternalSecret"}),
+    "external-secrets.io": frozenset(
+        {"ClusterSecretStore", "ClusterExternalSecret", "ClusterPushSecret"}
+    ),
+    "generators.external-secrets.io": frozenset({"ClusterGenerator"}),
     "elbv2.k8s.aws": frozenset({"IngressClassParams"}),
     "kyverno.io": frozenset({"ClusterPolicy", "ClusterCleanupPolicy"}),
     "templates.gatekeeper.sh": frozenset({"ConstraintTemplate"}),
@@ -79,6 +84,33 @@ CUSTOM: Final[Mapping[str, frozenset[str]]] = {
     "karpenter.k8s.aws": frozenset({"EC2NodeClass"}),
     "gateway.networking.k8s.io": frozenset({"GatewayClass"}),
     "snapshot.storage.k8s.io": frozenset({"VolumeSnapshotClass", "VolumeSnapshotContent"}),
+    # Calico's global resources and cluster configuration (its NetworkPolicy is namespaced)
+    "crd.projectcalico.org": frozenset(
+        {
+            "GlobalNetworkPolicy",
+            "GlobalNetworkSet",
+            "HostEndpoint",
+            "IPPool",
+            "BGPConfiguration",
+            "BGPPeer",
+            "FelixConfiguration",
+            "ClusterInformation",
+            "KubeControllersConfiguration",
+        }
+    ),
+    "projectcalico.org": frozenset({"GlobalNetworkPolicy", "GlobalNetworkSet", "HostEndpoint"}),
+    # Cilium's cluster-wide policies and node objects (CiliumNetworkPolicy is namespaced)
+    "cilium.io": frozenset(
+        {
+            "CiliumClusterwideNetworkPolicy",
+            "CiliumClusterwideEnvoyConfig",
+            "CiliumNode",
+            "CiliumIdentity",
+            "CiliumExternalWorkload",
+            "CiliumLoadBalancerIPPool",
+            "CiliumCIDRGroup",
+        }
+    ),
 }
 
 _SCOPES: Final = {"Cluster": True, "Namespaced": False}
