@@ -372,3 +372,23 @@ def test_the_metadata_keeps_only_what_lookup_cannot_derive() -> None:
     for field, entry in built["Deployment/shop/web"].items():
         found = provenance.lookup(back, "Deployment/shop/web", field)
         assert found is not None and found[0] == entry, field
+
+
+def test_the_section_built_object_by_object_is_the_section_of_the_whole_map() -> None:
+    # render writes build_section (no whole map held); section(build(...)) is its oracle,
+    # for the base platform and every environment of the default config
+    from gigrouter.pipeline import _load_all, _settings, tree_outputs
+    from gigrouter.render import render
+
+    config = REPO / "config" / "platform.yaml"
+    platforms, _, sources = _load_all(config)
+    assert len(platforms) > 1  # the default config has environments
+    for name, platform in platforms.items():
+        settings = _settings(platforms, name, config.name)
+        tree = render(tree_outputs(platform, config.name, settings))
+        files = provenance.shown_files(config, sources[name])
+        args = (platform, sources[name], tree.documents, files, settings.app_prefix)
+        whole = provenance.build(*args)
+        assert whole
+        assert provenance.build_section(*args) == provenance.section(whole)
+        assert list(provenance.build_section(*args)) == list(provenance.section(whole))
