@@ -197,3 +197,19 @@ def test_a_large_platforms_metadata_still_marks_the_tree_as_gigroupers(tmp_path:
     result = render_to(DEFAULT_CONFIG, out)
     assert result.written
     assert metadata.read_text(encoding="utf-8") == text
+
+
+def test_a_metadata_file_changed_between_two_checks_is_read_again(tmp_path: Path) -> None:
+    # the second check (under the lock) reuses the first parse only for the same text
+    from gigrouter.write import ensure_replaceable
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a").mkdir()
+    (out / METADATA_FILE).write_text(meta("a", "b"))
+    ensure_replaceable(out)
+    (out / METADATA_FILE).write_text(meta("b", "c"))  # "a" is no longer listed
+    with pytest.raises(OutputDirError, match="holds a, which"):
+        ensure_replaceable(out)
+    (out / METADATA_FILE).write_text(meta("a", "b"))
+    ensure_replaceable(out)
