@@ -168,7 +168,7 @@ def _with_provenance(
 ) -> RenderedTree:
     """``tree`` with its metadata file's ``provenance:`` section: the config key of each
     object (and of the fields a key sets) the render holds."""
-    found = provenance.build(
+    found = provenance.build_section(
         platform,
         source,
         tree.documents,
@@ -480,6 +480,7 @@ def render_to(
         (built,) = [b for b in trees if b.environment == env]
         out = out / built.prefix.rstrip("/")
         platform, tree, mine = built.platform, built.tree, [built]
+        del built
     else:
         platform, tree, mine = trees[0].platform, combine(trees), trees
     if not check:
@@ -492,6 +493,11 @@ def render_to(
     report.findings.extend(chart_warnings(config, trees))
     if report.errors:
         raise ValidationFailed(report, report.errors)
+    # The parsed documents were validation's: only the text is written, and the write's reads
+    # of the old tree reuse their memory (the peak of a large render).
+    tree = RenderedTree(tree.files)
+    trees.clear()
+    mine.clear()
     if check:
         with tempfile.TemporaryDirectory(prefix="gigrouter-check-") as scratch:
             # The check renders to a real temporary tree, as a write would, then compares.

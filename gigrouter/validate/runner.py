@@ -302,9 +302,9 @@ def _report(
     report = Report()
     found: list[Finding] = []
     for tree in trees:
-        for finding in attach(
-            locate(check_tree(tree, options, trees), tree.text), tree.metadata, lines
-        ):
+        located = locate(check_tree(tree, options, trees), tree.text)
+        # (attach reads the whole provenance section: not for a tree with nothing to place)
+        for finding in attach(located, tree.metadata, lines) if located else ():
             found.append(
                 replace(finding, file=tree.prefix + finding.file, message=cut(finding.message))
             )

@@ -49,7 +49,7 @@ class AppInfo:
     recurse: bool = False  # directory.recurse: subdirectories are synced too
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """One YAML document of the tree."""
 
@@ -340,8 +340,11 @@ def load_tree(
     )
     meta_text = _text_of(tree, METADATA_FILE) if tree.own else None
     if meta_text is not None:
+        # a render hands over the metadata it wrote: not parsed again (at 3,000 services its
+        # provenance section is 1.6 MB of YAML)
+        held = memory.parsed.get(METADATA_FILE) if memory is not None else None
         try:
-            meta = safeyaml.load(meta_text)
+            meta = held[0] if held and len(held) == 1 else safeyaml.load(meta_text)
         except yaml.YAMLError as exc:
             tree.findings.append(_yaml_finding(METADATA_FILE, exc))
             meta = None
