@@ -368,3 +368,30 @@ def test_the_table_knows_the_cluster_wide_policies_and_secrets(
     group: str, kind: str, cluster: bool
 ) -> None:
     assert known(group, kind) is cluster
+
+
+def test_every_rule_sees_the_scope_a_crd_file_gives(tmp_path: Path, gigrouter_exe: str) -> None:
+    """With --crd declaring Widget cluster-scoped, a finding of another rule (the CRD's schema)
+    names the object without the Application's namespace: every rule reads the run's scopes."""
+    root = tmp_path / "tree"
+    (root / "argocd").mkdir(parents=True)
+    (root / "argocd" / "widgets.yaml").write_text(application("widgets", "widgets", "team"))
+    (root / "widgets").mkdir()
+    (root / "widgets" / "widget.yaml").write_text(WIDGET.replace("spec: {}", "spec: {size: big}"))
+    crd = tmp_path / "widget-crd.yaml"
+    strict = widget_crd("Cluster").replace(
+        "          x-kubernetes-preserve-unknown-fields: true\n",
+        "          properties:\n            spec:\n              type: object\n"
+        "              properties:\n                size: {type: integer}\n",
+    )
+    for scope, namespace in (("Cluster", ""), ("Namespaced", "team")):
+        crd.write_text(strict.replace("scope: Cluster", f"scope: {scope}"), encoding="utf-8")
+        done = subprocess.run(
+            [gigrouter_exe, "validate", str(root), "-o", "json", "--crd", str(crd)],
+            capture_output=True,
+            text=True,
+        )
+        findings = json.loads(done.stdout)["findings"]
+        (schema,) = [f for f in findings if f["resource"] and f["resource"]["kind"] == "Widget"]
+        assert schema["rule"] == "custom-schema"
+        assert schema["resource"]["namespace"] == namespace

@@ -15,6 +15,7 @@ from gigrouter.validate.context import Context, External, Index, Options, as_lis
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.lines import locate
 from gigrouter.validate.origins import attach
+from gigrouter.validate.rules.ownership import run_scopes
 from gigrouter.validate.settings import Settings, excluder, read_settings
 from gigrouter.validate.shapes import RULES as SHAPE_RULES
 from gigrouter.validate.tree import (
@@ -22,6 +23,7 @@ from gigrouter.validate.tree import (
     Tree,
     environment_roots,
     load_tree,
+    namespace_in,
 )
 
 WAIVER_PREFIX = "ignore-check.gigrouter.io/"
@@ -299,6 +301,12 @@ def _report(
     lines: Lines | None = None,
 ) -> Report:
     trees = [each for tree in trees for each in (tree, *tree.variants)]
+    # Each tree placed its objects by its own CRDs; the run knows more (every tree's CRDs and
+    # the --crd files): a kind one of them declares cluster-scoped has no namespace anywhere.
+    scopes = run_scopes(tuple(trees), options.crd_files)
+    for tree in trees:
+        for doc in tree.documents:
+            doc.namespace = namespace_in(doc, doc.app, scopes)
     report = Report()
     found: list[Finding] = []
     for tree in trees:
