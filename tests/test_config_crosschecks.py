@@ -132,9 +132,7 @@ def test_every_cross_key_check_has_a_case() -> None:
     """Each check (Platform.cross_check and the validators comparing several keys) prints the
     message of at least one case, and each case's message comes from one check."""
     found = sites()
-    owners = {
-        case: case_owner(expected_of(case).splitlines()[0], found) for case in CASES
-    }
+    owners = {case: case_owner(expected_of(case).splitlines()[0], found) for case in CASES}
     covered = set(owners.values())
     uncovered = [
         f"{s.file}:{s.line} {s.key_path}: {s.message!r}" for s in found if s not in covered
