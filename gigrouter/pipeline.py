@@ -261,13 +261,27 @@ def chart_warnings(config: Path, trees: list[Built]) -> list[Finding]:
                 releases.groups = releases.groups or groups
             for role in _controller_roles(built, app):
                 releases.roles.setdefault(role, []).append(app.name)
+        twice: list[tuple[_Releases, list[str], dict[str, str]]] = []
         for key, releases in mine.items():
             before = first.setdefault(key, {})
             shared = [role for role in releases.roles if role in before]
             if shared and built.environment is not None:
-                found.append(_chart_twice(config, built, cluster.label, releases, shared, before))
+                twice.append((releases, shared, dict(before)))
             for role in releases.roles:
                 before.setdefault(role, _tree_name(built.environment))
+        # Every application this overlay is told to disable, so that no warning tells it to
+        # drop from a depends_on an application another warning disables anyway.
+        disabled = {
+            name
+            for releases, shared, _ in twice
+            if any(role != "crds" for role in shared)  # a CRDs-only warning disables nothing
+            for role in shared
+            for name in releases.roles[role]
+        }
+        for releases, shared, before in twice:
+            found.append(
+                _chart_twice(config, built, cluster.label, releases, shared, before, disabled)
+            )
     return found
 
 
@@ -347,9 +361,11 @@ def _chart_twice(
     releases: _Releases,
     shared: list[str],
     before: dict[str, str],
+    also_disabled: set[str],
 ) -> Finding:
     """The warning for one chart that a later tree releases on a cluster where ``before``
-    (role -> tree) already does: what the two releases would share, and what to do."""
+    (role -> tree) already does: what the two releases would share, and what to do
+    (``also_disabled``: the applications the overlay's other warnings disable)."""
     assert built.environment is not None
     where = _overlay_location(config, built.environment)
     apps = sorted({name for role in shared for name in releases.roles[role]})
@@ -385,7 +401,7 @@ def _chart_twice(
     dependents = sorted(
         a.name
         for a in built.platform.active_applications()
-        if a.name not in disabled and disabled & set(a.depends_on)
+        if a.name not in disabled | also_disabled and disabled & set(a.depends_on)
     )
     items = ", ".join(f"{{name: {name}, enabled: false}}" for name in sorted(disabled))
     then = ""

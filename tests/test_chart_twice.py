@@ -5,6 +5,7 @@ the overlay, with what to do; the advice, followed, renders clean."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -223,3 +224,22 @@ def test_a_controller_turned_off_by_a_parameter_shares_nothing(
         encoding="utf-8",
     )
     assert twice(gigrouter_exe, config, tmp_path / "out2") == []
+
+
+def test_the_warnings_of_one_overlay_agree_on_what_to_drop(
+    tmp_path: Path, gigrouter_exe: str
+) -> None:
+    """No warning tells the user to drop from a depends_on an application that another warning
+    of the same overlay disables."""
+    found = twice(gigrouter_exe, project(tmp_path, OVERLAY), tmp_path / "out")
+    assert len(found) >= 2
+    disabled: set[str] = set()
+    dropping: set[str] = set()
+    for f in found:
+        message = f["message"]
+        disabled |= set(re.findall(r"\{name: ([\w-]+), enabled: false\}", message))
+        listed = re.search(r"from the depends_on of ([^:]+):", message)
+        if listed:
+            dropping |= set(re.findall(r"'([\w-]+)'", listed.group(1)))
+    assert disabled, "the seed's controllers are disabled in the advice"
+    assert not dropping & disabled, sorted(dropping & disabled)
