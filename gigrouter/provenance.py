@@ -258,9 +258,7 @@ def build(
     its name) that the render holds, the Applications (``applications[name]``), and the
     fields a config key sets (see ``_Builder.fields``). ``files``: source map file names ->
     as shown (``shown_files``); ``app_prefix``: the prefix of the tree's Application names."""
-    builder = _Builder(platform, source, files)
-    found = _found(platform, documents, app_prefix)
-    return {obj: builder.fields_of(doc, at) for obj, (doc, at) in found.items()}
+    return dict(_objects(platform, source, documents, files, app_prefix))
 
 
 def build_section(
@@ -270,15 +268,27 @@ def build_section(
     files: Mapping[str, str],
     app_prefix: str = "",
 ) -> dict[str, str]:
-    """``section(build(...))`` without holding the whole map: the objects are sorted first
-    and each one's lines made in that order (at 3,000 services the map was a twentieth of a
-    render's peak memory)."""
+    """``section(build(...))`` without holding the whole map: each object's lines are made
+    in order, one object at a time (at 3,000 services the map was a twentieth of a render's
+    peak memory)."""
+    lines: dict[str, str] = {}
+    for obj, fields in _objects(platform, source, documents, files, app_prefix):
+        lines.update(_lines(obj, fields))
+    return lines
+
+
+def _objects(
+    platform: Platform,
+    source: SourceMap,
+    documents: Mapping[str, list[Any]],
+    files: Mapping[str, str],
+    app_prefix: str,
+) -> Iterator[tuple[str, dict[str, Entry]]]:
+    """Each object of :func:`build`, sorted, with its entries (made when it is reached)."""
     builder = _Builder(platform, source, files)
     found = _found(platform, documents, app_prefix)
-    lines: dict[str, str] = {}
     for obj in sorted(found):
-        lines.update(_lines(obj, builder.fields_of(*found[obj])))
-    return lines
+        yield obj, builder.fields_of(*found[obj])
 
 
 def _found(
