@@ -128,9 +128,8 @@ class Workload(PodSettings, ContainerExtras, Container, Built):
             ],
             wave=self.service.wave,
         )
-        inherited = {name: getattr(self, name) for name in _INHERITED}
         fields: dict[str, Any] = {
-            **inherited,
+            **_inherited(self),
             "kind": "Deployment",
             "name": self.name,
             "ports": [ContainerPort(name=self.port_name, container_port=self.port)],
@@ -154,10 +153,12 @@ class Workload(PodSettings, ContainerExtras, Container, Built):
 
 
 # The fields a preset passes to its catalogue workload unchanged: the container's and the pod's.
-_INHERITED = tuple(
-    name
-    for name in (*Container.model_fields, *ContainerExtras.model_fields, *PodSettings.model_fields)
-)
+_INHERITED = (*Container.model_fields, *ContainerExtras.model_fields, *PodSettings.model_fields)
+
+
+def _inherited(preset: Container) -> dict[str, Any]:
+    """The container and pod fields of ``preset``, as its catalogue workload takes them."""
+    return {name: getattr(preset, name) for name in _INHERITED}
 
 
 class MigrationJob(Strict):
@@ -271,11 +272,11 @@ class Memcached(Workload):
 
     def catalogue(self) -> list[WorkloadSpec]:
         np = self.network_policy
-        if np is None:
-            return [self.spec()]
-        policy = WorkloadPolicy(
-            name=np.name, allow_from_namespaces=np.allow_from_namespaces, same_namespace=False
-        )
+        policy = None
+        if np is not None:
+            policy = WorkloadPolicy(
+                name=np.name, allow_from_namespaces=np.allow_from_namespaces, same_namespace=False
+            )
         return [self.spec(network_policy=policy)]
 
     def objects(self) -> list[tuple[str, str, tuple[str | int, ...]]]:
@@ -340,10 +341,9 @@ class FluentBit(PodSettings, ContainerExtras, Container):
     def spec(self, es_host: str, es_port: int) -> WorkloadSpec:
         """The catalogue's DaemonSet: the node's /var/log and its config mounted read-only."""
         config = f"{self.name}-config"
-        inherited = {name: getattr(self, name) for name in _INHERITED}
         return WorkloadSpec(
             **{
-                **inherited,
+                **_inherited(self),
                 "kind": "DaemonSet",
                 "name": self.name,
                 "args": [f"--config={FLUENT_BIT_CONFIG_DIR}/fluent-bit.conf"],
