@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gigrouter.layout.files import ingress_view, wave_annotation
-from gigrouter.layout.inventory import Facts, Part, Route
+from gigrouter.layout.files import wave_annotation
+from gigrouter.layout.inventory import Part
 from gigrouter.layout.secrets import STORE_TEMPLATE, store_context, store_fact
-from gigrouter.model import Application, IngressSpec, Platform
+from gigrouter.model import Application, Platform
 
 # A component's instances, in order -> the file (in the app's directory) of each object kind
 # of that instance; a kind not listed goes to the instance's own file, <name>.yaml.
@@ -64,33 +64,3 @@ def shared_store(platform: Platform, app: Application, labels: Mapping[str, str]
         fact = store_fact(platform, app.name, app.namespace, store, s.service_account)
         part.facts.stores.append(fact)
     return part
-
-
-def route_rows(
-    out: Facts,
-    platform: Platform,
-    app: Application,
-    ingress: IngressSpec | None,
-) -> None:
-    """One row per host and path of ``ingress``, whose routes name their Service and port."""
-    if ingress is None:
-        return
-    view = ingress_view(platform, ingress)
-    for rule in view["rules"]:
-        secret = next((t["secretName"] for t in view["tls"] if rule["host"] in t["hosts"]), "")
-        for p in rule["paths"]:
-            out.routes.append(
-                Route(
-                    rule["host"],
-                    p["path"],
-                    p["path_type"],
-                    p["service"],
-                    p["port"],
-                    app.namespace,
-                    ingress.name,
-                    ingress.group_order,
-                    app.name,
-                    profile=view["profile"],
-                    tls_secret=secret,
-                )
-            )

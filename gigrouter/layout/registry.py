@@ -13,8 +13,7 @@ from typing import Any
 
 from gigrouter.layout import presets, workloads
 from gigrouter.layout.files import part_of
-from gigrouter.layout.inventory import Facts, Image, Part, Policy, SecretItem, Service
-from gigrouter.layout.presets import route_rows
+from gigrouter.layout.inventory import Facts, Image, Part, Policy, Route, SecretItem, Service
 from gigrouter.layout.secrets import STORE_TEMPLATE, store_fact
 from gigrouter.model import KINDS, Application, Platform, WorkloadSpec
 
@@ -123,9 +122,12 @@ def workloads_part(
     files: dict[str, list[dict[str, Any]]] = {}
     part = Part()
     for w, where in placed:
+        ingresses = []
         for kind, document in workload_documents(platform, app, w, labels):
             files.setdefault(where.get(kind, f"{w.name}.yaml"), []).append(document)
-        _workload_rows(part.facts, platform, app, w)
+            if kind == "Ingress":
+                ingresses.append(document["view"])
+        _workload_rows(part.facts, platform, app, w, ingresses)
     part.files = [
         (name, "workloads/file.yaml.j2", {"documents": documents})
         for name, documents in files.items()
@@ -133,7 +135,14 @@ def workloads_part(
     return part
 
 
-def _workload_rows(out: Facts, platform: Platform, app: Application, w: WorkloadSpec) -> None:
+def _workload_rows(
+    out: Facts,
+    platform: Platform,
+    app: Application,
+    w: WorkloadSpec,
+    ingresses: list[dict[str, Any]],
+) -> None:
+    """The docs rows of one workload (``ingresses``: the views its Ingress was rendered from)."""
     ns = app.namespace
     out.workloads.append(Image(app.name, ns, w.kind, w.name, w.image))
     for c in [*w.init_containers, *w.sidecars]:
@@ -143,7 +152,8 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
         out.services.append(
             Service(app.name, ns, w.service_name(), ports[0]["port"], f"{w.kind} {w.name}")
         )
-    route_rows(out, platform, app, workloads.resolved_ingress(w))
+    for view in ingresses:
+        _route_rows(out, app, view)
     if w.network_policy is not None:
         policy = workloads.policy_object(w, {}, ns)
         assert policy is not None
@@ -166,6 +176,29 @@ def _workload_rows(out: Facts, platform: Platform, app: Application, w: Workload
                     item.remote_key,
                     item.property,
                     es.refresh_interval,
+                )
+            )
+
+
+def _route_rows(out: Facts, app: Application, view: dict[str, Any]) -> None:
+    """One row per host and path of the Ingress rendered from ``view`` (``ingress_view``)."""
+    ingress = view["spec"]
+    for rule in view["rules"]:
+        secret = next((t["secretName"] for t in view["tls"] if rule["host"] in t["hosts"]), "")
+        for p in rule["paths"]:
+            out.routes.append(
+                Route(
+                    rule["host"],
+                    p["path"],
+                    p["path_type"],
+                    p["service"],
+                    p["port"],
+                    app.namespace,
+                    ingress.name,
+                    ingress.group_order,
+                    app.name,
+                    profile=view["profile"],
+                    tls_secret=secret,
                 )
             )
 
