@@ -15,7 +15,7 @@ from gigrouter.validate.context import Context, External, Index, Options, as_lis
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.lines import locate
 from gigrouter.validate.origins import attach
-from gigrouter.validate.rules.ownership import run_scopes
+from gigrouter.validate.scope import from_crd_files
 from gigrouter.validate.settings import Settings, excluder, read_settings
 from gigrouter.validate.shapes import RULES as SHAPE_RULES
 from gigrouter.validate.tree import (
@@ -302,9 +302,13 @@ def _report(
 ) -> Report:
     trees = [each for tree in trees for each in (tree, *tree.variants)]
     # Each tree placed its objects by its own CRDs; the run knows more (every tree's CRDs and
-    # the --crd files): a kind one of them declares cluster-scoped has no namespace anywhere.
-    scopes = run_scopes(tuple(trees), options.crd_files)
+    # the --crd files, on one API server): a kind one of them declares cluster-scoped has no
+    # namespace anywhere, and every tree's rules read these scopes.
+    scopes = from_crd_files(options.crd_files).with_documents(
+        doc.data for tree in trees for doc in tree.documents
+    )
     for tree in trees:
+        tree.scopes = scopes
         for doc in tree.documents:
             doc.namespace = namespace_in(doc, doc.app, scopes)
     report = Report()

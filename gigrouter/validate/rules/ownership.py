@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from gigrouter.validate.context import Context, dig
 from gigrouter.validate.findings import Finding, Resource, Severity
-from gigrouter.validate.scope import Scopes, from_crd_files
+from gigrouter.validate.scope import Scopes
 from gigrouter.validate.tree import AppInfo, Document, Tree, namespace_in, owners
 
 RULES: dict[str, str] = {
@@ -90,18 +90,9 @@ class Claim:
         )
 
 
-def run_scopes(trees: tuple[Tree, ...], crd_files: tuple[str, ...] = ()) -> Scopes:
-    """The scope of each kind across the run: the CRDs of every tree, then ``--crd``."""
-    scopes = from_crd_files(crd_files)
-    return scopes.with_documents(doc.data for tree in trees for doc in tree.documents)
-
-
-def claims(
-    trees: tuple[Tree, ...], scopes: Scopes | None = None
-) -> dict[tuple[object, ...], list[Claim]]:
+def claims(trees: tuple[Tree, ...], scopes: Scopes) -> dict[tuple[object, ...], list[Claim]]:
     """Every object of the run with the Applications deploying it, in tree and file order
     (one claim per Application)."""
-    scopes = scopes if scopes is not None else run_scopes(trees)
     found: dict[tuple[object, ...], list[Claim]] = {}
     for tree in trees:
         instance = _instance(tree)
@@ -121,7 +112,8 @@ def claims(
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for same in claims(ctx.trees, run_scopes(ctx.trees, ctx.options.crd_files)).values():
+    # the run's scopes (every tree's CRDs and --crd), which the runner gives every tree
+    for same in claims(ctx.trees, ctx.tree.scopes).values():
         if len(same) < 2 or same[1].tree is not ctx.tree:
             continue  # reported once, by the tree of the second owner
         first, second = same[0], same[1]
