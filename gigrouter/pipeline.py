@@ -201,7 +201,7 @@ def check_collisions(config: Path, trees: list[Built]) -> None:
         )
         apps = sorted({o.application for o in found.objects if o.application})
         if apps and all(o.namespace == "" for o in found.objects):
-            items = ", ".join(f"{{name: {name}, enabled: false}}" for name in apps)
+            items = _disabling(apps)
             them = "them" if len(found.objects) != 1 else "it"
             advice = (
                 f"Cluster-scoped objects have no namespace, so namespaces of its own do not move"
@@ -223,6 +223,12 @@ def check_collisions(config: Path, trees: list[Built]) -> None:
 
 _SHOWN = 12  # objects named in a collision message
 
+
+def _disabling(apps: list[str]) -> str:
+    """The overlay items that disable ``apps``, as a message shows them."""
+    return ", ".join(f"{{name: {name}, enabled: false}}" for name in apps)
+
+
 CHART_TWICE = "chart-installed-twice"
 
 
@@ -240,7 +246,8 @@ class _Releases:
 def chart_warnings(config: Path, trees: list[Built]) -> list[Finding]:
     """A chart released by two trees on one cluster (an environment on the base's cluster with
     a ``namespace_suffix``) that the releases would share: its CRDs, which are cluster-scoped
-    (a known chart, or ``helm.crd_groups``, unless ``helm.skip_crds``), or its controller,
+    (a known chart, or ``helm.crd_groups``, when the release installs them: see
+    ``_installs_crds``), or its controller,
     which watches every namespace (:data:`~gigrouter.helm.CLUSTER_CONTROLLERS`), so both
     releases reconcile the same objects. One warning per chart and later tree, at its
     overlay, saying what to do."""
@@ -403,7 +410,7 @@ def _chart_twice(
         for a in built.platform.active_applications()
         if a.name not in disabled | also_disabled and disabled & set(a.depends_on)
     )
-    items = ", ".join(f"{{name: {name}, enabled: false}}" for name in sorted(disabled))
+    items = _disabling(sorted(disabled))
     then = ""
     if dependents:
         then = (
