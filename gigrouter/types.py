@@ -270,5 +270,9 @@ VpcId = Annotated[str, AfterValidator(vpc_id), _schema(_VPC)]
 Region = Annotated[str, AfterValidator(region), _schema(_REGION)]
 GitRevision = Annotated[str, AfterValidator(git_revision), _schema(_GIT_REVISION_SCHEMA)]
 RelativeDir = Annotated[str, AfterValidator(relative_dir), _schema(_RELATIVE_DIR_SCHEMA)]
+# The API's integer formats: a field the config sets is refused above them, as the API server
+# refuses the object.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
 Wave = Annotated[int, Field(ge=-1000, le=1000)]
 GroupOrder = Annotated[int, Field(ge=-1000, le=1000)]

@@ -18,6 +18,8 @@ from gigrouter.model.base import Strict, check_plain_data
 from gigrouter.model.secrets import ExternalSecretItem, SecretStoreSpec
 from gigrouter.model.workloads import ConfigMapSpec, Container, IngressSpec, Probe
 from gigrouter.types import (
+    INT32_MAX,
+    INT64_MAX,
     Dns1035Label,
     DnsLabel,
     DnsSubdomain,
@@ -44,7 +46,7 @@ LabelKey = Annotated[
         max_length=317,
     ),
 ]
-Int32 = Annotated[int, Field(ge=0, le=2147483647)]
+Int32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
 # Five cron fields (or a @-macro), as the CronJob controller parses them (robfig/cron's standard
 # parser): each field a list of `*`, `?` (day fields), values, names or ranges, each with `/step`.
 CRON = re.compile(r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$")
@@ -329,8 +331,8 @@ class WorkloadService(Strict):
 
 
 class Hpa(Strict):
-    min_replicas: Annotated[int, Field(ge=1, le=2147483647)] = 1
-    max_replicas: Annotated[int, Field(ge=1, le=2147483647)]
+    min_replicas: Annotated[int, Field(ge=1, le=INT32_MAX)] = 1
+    max_replicas: Annotated[int, Field(ge=1, le=INT32_MAX)]
     cpu_utilization: Annotated[int, Field(ge=1, le=1000)] | None = None
     memory_utilization: Annotated[int, Field(ge=1, le=1000)] | None = None
 
@@ -346,7 +348,7 @@ class Hpa(Strict):
 
 
 IntOrPercent = (
-    Annotated[int, Field(ge=0, le=2147483647)]
+    Annotated[int, Field(ge=0, le=INT32_MAX)]
     | Annotated[str, Field(pattern=r"^(100|[1-9]?[0-9])%$")]
 )
 
@@ -409,8 +411,8 @@ class WorkloadExternalSecret(Strict):
 class JobSettings(Strict):
     backoff_limit: Int32 = 3
     restart_policy: Literal["OnFailure", "Never"] = "Never"
-    active_deadline_seconds: Annotated[int, Field(ge=1, le=9223372036854775807)] | None = None
-    ttl_seconds_after_finished: Annotated[int, Field(ge=0, le=2147483647)] | None = None
+    active_deadline_seconds: Annotated[int, Field(ge=1, le=INT64_MAX)] | None = None
+    ttl_seconds_after_finished: Annotated[int, Field(ge=0, le=INT32_MAX)] | None = None
     hook: Literal["PreSync", "Sync", "PostSync"] | None = Field(
         default=None,
         description="Run as an Argo CD hook (re-created on every sync: BeforeHookCreation)",
@@ -430,8 +432,8 @@ class CronSettings(Strict):
 
     time_zone: Annotated[str, Field(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")] | None = None
     concurrency_policy: Literal["Allow", "Forbid", "Replace"] = "Forbid"
-    successful_jobs_history_limit: Annotated[int, Field(ge=0, le=2147483647)] = 3
-    failed_jobs_history_limit: Annotated[int, Field(ge=0, le=2147483647)] = 1
+    successful_jobs_history_limit: Annotated[int, Field(ge=0, le=INT32_MAX)] = 3
+    failed_jobs_history_limit: Annotated[int, Field(ge=0, le=INT32_MAX)] = 1
     suspend: bool = False
 
 
@@ -446,9 +448,7 @@ class PodSettings(Strict):
     volumes: list[Volume] = []
     pod_security_context: PodSecurityContext | None = None
     scheduling: Scheduling = Scheduling()
-    termination_grace_period_seconds: Annotated[int, Field(ge=0, le=9223372036854775807)] | None = (
-        None
-    )
+    termination_grace_period_seconds: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
 
 
 class WorkloadSpec(PodSettings, ContainerSpec):
@@ -456,7 +456,7 @@ class WorkloadSpec(PodSettings, ContainerSpec):
 
     kind: WorkloadKind = "Deployment"
     name: DnsLabel
-    replicas: Annotated[int, Field(ge=0, le=2147483647)] | None = Field(
+    replicas: Annotated[int, Field(ge=0, le=INT32_MAX)] | None = Field(
         default=None, description="Deployment and StatefulSet; default 1 (left to an HPA)"
     )
     wave: Wave | None = None

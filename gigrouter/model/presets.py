@@ -50,6 +50,7 @@ from gigrouter.model.workloads import (
     ServiceSpec,
 )
 from gigrouter.types import (
+    INT32_MAX,
     Arn,
     DnsLabel,
     DnsSubdomain,
@@ -103,7 +104,7 @@ class Workload(PodSettings, ContainerExtras, Container, Built):
     catalogue's Deployment with one named port, whose Service targets that port."""
 
     name: DnsLabel
-    replicas: Annotated[int, Field(ge=0, le=2147483647)] = 1
+    replicas: Annotated[int, Field(ge=0, le=INT32_MAX)] = 1
     port: Port
     port_name: PortName = "http"
     service_account: DnsSubdomain | None = None
@@ -396,7 +397,7 @@ class Logging(Built):
 
 
 class PrometheusSettings(Strict):
-    replicas: Annotated[int, Field(ge=1, le=2147483647)] = 1
+    replicas: Annotated[int, Field(ge=1, le=INT32_MAX)] = 1
     retention: Duration = "3h"
     retention_size: Annotated[str, Field(pattern=r"^\d+(B|KB|MB|GB|TB|PB|EB)$")] = "200MB"
     resources: Resources | None = None

@@ -14,6 +14,7 @@ from pydantic import (
 from gigrouter.model.base import Strict
 from gigrouter.model.ingress import AnnotationKey, IngressTls, no_wave_key
 from gigrouter.types import (
+    INT32_MAX,
     Dns1035Label,
     DnsLabel,
     DnsSubdomain,
@@ -63,10 +64,10 @@ class Probe(Strict):
     port: Port | PortName | None = Field(default=None, description="Default: the container port")
     host_header: Host | None = None
     command: list[Text] = []
-    initial_delay_seconds: Annotated[int, Field(ge=0, le=2147483647)] = 5
-    period_seconds: Annotated[int, Field(ge=1, le=2147483647)] = 10
-    timeout_seconds: Annotated[int, Field(ge=1, le=2147483647)] = 1
-    failure_threshold: Annotated[int, Field(ge=1, le=2147483647)] = 3
+    initial_delay_seconds: Annotated[int, Field(ge=0, le=INT32_MAX)] = 5
+    period_seconds: Annotated[int, Field(ge=1, le=INT32_MAX)] = 10
+    timeout_seconds: Annotated[int, Field(ge=1, le=INT32_MAX)] = 1
+    failure_threshold: Annotated[int, Field(ge=1, le=INT32_MAX)] = 3
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Probe:
