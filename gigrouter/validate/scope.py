@@ -202,10 +202,5 @@ def _cached_scopes(
 
 
 def _read_scopes(files: tuple[Path, ...]) -> dict[tuple[str, str], bool]:
-    found: dict[tuple[str, str], bool] = {}
-    for file in files:
-        for doc in _read_documents(file):
-            item = declared(doc)
-            if item is not None:
-                found[item[0]] = item[1]
-    return found
+    documents = (doc for file in files for doc in _read_documents(file))
+    return dict(Scopes().with_documents(documents).crds)
