@@ -624,6 +624,16 @@ def test_repository_urls_compare_without_scheme_credentials_or_suffix(url: str) 
     assert normalise_repo(url) == "github.com/acme/gitops"
 
 
+@pytest.mark.parametrize(
+    ("url", "compared"),
+    [("[", "/["), ("https://[oops/Repo.git", "/https://[oops/repo"), ("//[::1", "/[::1")],
+)
+def test_a_repository_that_is_not_a_url_compares_as_a_path(url: str, compared: str) -> None:
+    """urlsplit refuses an unclosed IPv6 bracket; git reads such a remote as a local path,
+    and validate (which reads strangers' trees) must not stop on it (found by Hypothesis)."""
+    assert normalise_repo(url) == normalise_repo(url.upper()) == compared
+
+
 def test_a_path_of_another_repository_is_not_looked_for_in_a_foreign_tree(tmp_path: Path) -> None:
     """An app-of-apps pointing at argocd-example-apps: its path is in that repository."""
     write(tmp_path, {"apps/web/deploy.yaml": [workload()]})

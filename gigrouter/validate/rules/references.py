@@ -766,11 +766,13 @@ def normalise_repo(url: str) -> str:
     if scp:
         host, path = scp.group(1), scp.group(2)
     else:
-        parts = urlsplit(text if "://" in text else f"//{text}")
-        host, path = parts.hostname or "", parts.path
-    path = path.strip("/")
-    path = path.removesuffix(".git")
-    return f"{host.lower().removeprefix('www.')}/{path.lower()}"
+        try:
+            parts = urlsplit(text if "://" in text else f"//{text}")
+            host, path = parts.hostname or "", parts.path
+        except ValueError:  # "[" or "//[::1": not a URL (git reads it as a local path)
+            host, path = "", text
+    path = path.strip("/").lower().removesuffix(".git")
+    return f"{host.lower().removeprefix('www.')}/{path}"
 
 
 def _sources(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
