@@ -22,7 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gigrouter import safeyaml
 from gigrouter.errors import Location, Problem, UsageError
-from gigrouter.validate import defaults
+from gigrouter.validate import defaults, parallel
 from gigrouter.validate.findings import Finding, Resource, Severity
 from gigrouter.validate.scope import Scopes
 
@@ -353,6 +353,7 @@ def load_tree(
             gitops = meta.get("gitops")
             if isinstance(gitops, dict) and isinstance(gitops.get("path"), str):
                 tree.repo_path = gitops["path"].strip("/")
+    reads: list[str] = []  # the manifests to read from disk, in order
     for rel in listing:
         parts = PurePosixPath(rel).parts
         in_environment = len(parts) > 2 and parts[0] == ENVIRONMENTS_DIR
@@ -370,9 +371,8 @@ def load_tree(
         if memory is not None:
             _read_text(tree, rel, memory.texts[rel], memory.parsed.get(rel))
         else:
-            text = _text_of(tree, rel)
-            if text is not None:
-                _read_text(tree, rel, text, None)
+            reads.append(rel)
+    _read_files(tree, reads)
     gitops = tree.metadata.get("gitops")
     repo_url = gitops.get("repoURL") if isinstance(gitops, dict) else None
     if not isinstance(repo_url, str):
@@ -577,6 +577,33 @@ def _yaml_finding(rel: str, exc: yaml.YAMLError) -> Finding:
         rel,
         line,
     )
+
+
+# Files from which reading a tree is shared with a forked copy of the process (validate.parallel).
+PARALLEL_FILES = 200
+
+
+def _read_files(tree: Tree, rels: list[str]) -> None:
+    """Read and parse the manifests ``rels`` from disk into ``tree``, in order; from
+    :data:`PARALLEL_FILES` on, the second half is parsed by a copy of this process, and its
+    documents and findings are added after the first half's, as reading in order adds them."""
+
+    def read(part: list[str]) -> tuple[list[Document], list[Finding]]:
+        into = Tree(root=tree.root, prefix=tree.prefix, sources=tree.sources)
+        for rel in part:
+            text = _text_of(into, rel)
+            if text is not None:
+                _read_text(into, rel, text, None)
+        return into.documents, into.findings
+
+    if len(rels) < PARALLEL_FILES:
+        halves = [read(rels)]
+    else:
+        middle = len(rels) // 2
+        halves = list(parallel.split(lambda: read(rels[:middle]), lambda: read(rels[middle:])))
+    for documents, findings in halves:
+        tree.documents.extend(documents)
+        tree.findings.extend(findings)
 
 
 def _read_text(tree: Tree, rel: str, text: str, parsed: list[Any] | None) -> None:
