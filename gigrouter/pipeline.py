@@ -41,7 +41,7 @@ from gigrouter.layout import (
 from gigrouter.layout.appsets import application_sets
 from gigrouter.model import Application, Platform
 from gigrouter.ownership import collisions, destination_cluster
-from gigrouter.render import RenderedTree, drain, render
+from gigrouter.render import RenderedTree, render
 from gigrouter.validate.context import Options
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.runner import validate_memory
@@ -153,7 +153,7 @@ def build_trees(config: Path, env: str | None = None, everything: bool = False) 
             _settings(platforms, name, config.name),
             copied=repo_files(platforms[name], config, _display(config), name),
         )
-        tree = render(drain(tree_outputs(platforms[name], config.name, settings)))
+        tree = render(tree_outputs(platforms[name], config.name, settings))
         tree = _with_provenance(tree, config, platforms[name], sources[name], settings)
         built.append(Built(name, platforms[name], tree, tuple(warnings[name]), sources[name]))
     return built

@@ -22,7 +22,7 @@ import jinja2
 import jinja2.bccache
 import yaml
 
-from gigrouter import __version__, cache, yamlio
+from gigrouter import __version__, cache, parallel, yamlio
 from gigrouter.errors import Location, Problem, TemplateError
 from gigrouter.layout import Output
 
@@ -118,9 +118,48 @@ def drain(outputs: list[Output]) -> Iterator[Output]:
         yield outputs.pop()
 
 
+# Outputs from which rendering is shared with a forked copy of the process (gigrouter.parallel).
+PARALLEL_OUTPUTS = 200
+
+_Part = tuple[dict[str, str], dict[str, list[Any]], list[Problem]]
+
+
 def render(outputs: Iterable[Output]) -> RenderedTree:
-    """Render every output; a template problem is a TemplateError naming the template."""
+    """Render every output; a template problem is a TemplateError naming the template. A list
+    of :data:`PARALLEL_OUTPUTS` or more is rendered in two halves, the second by a copy of the
+    process; the list is emptied either way (each output is freed once its file is made)."""
     env = environment()
+    pending = outputs if isinstance(outputs, list) else list(outputs)
+    if len(pending) < PARALLEL_OUTPUTS:
+        parts = [_render_part(env, drain(pending))]
+    else:
+        for name in sorted({out.template for out in pending if out.template is not None}):
+            # compiled once, before the copy, for both; a template that fails is reported
+            # by each output that uses it
+            with contextlib.suppress(jinja2.TemplateError):
+                env.get_template(name)
+        second = pending[len(pending) // 2 :]
+        del pending[len(pending) // 2 :]
+        parts = list(
+            parallel.split(
+                lambda: _render_part(env, drain(pending)),
+                lambda: _render_part(env, iter(second)),
+            )
+        )
+        del second
+    files: dict[str, str] = {}
+    parsed: dict[str, list[Any]] = {}
+    problems: list[Problem] = []
+    for part_files, part_parsed, part_problems in parts:  # in the outputs' order
+        files.update(part_files)
+        parsed.update(part_parsed)
+        problems.extend(part_problems)
+    if problems:
+        raise TemplateError(problems)
+    return RenderedTree(dict(sorted(files.items())), parsed)
+
+
+def _render_part(env: jinja2.Environment, outputs: Iterable[Output]) -> _Part:
     files: dict[str, str] = {}
     parsed: dict[str, list[Any]] = {}
     problems: list[Problem] = []
@@ -140,6 +179,4 @@ def render(outputs: Iterable[Output]) -> RenderedTree:
             continue
         files[out.path] = yamlio.dump_all(documents, out.header)
         parsed[out.path] = documents
-    if problems:
-        raise TemplateError(problems)
-    return RenderedTree(dict(sorted(files.items())), parsed)
+    return files, parsed, problems

@@ -25,6 +25,7 @@ STAGES: dict[str, int] = {
     "safeyaml": 0,
     "helm": 0,
     "cache": 0,  # the user cache (compiled templates, help text): standard library only
+    "parallel": 0,  # work shared with a forked copy of the process (render, validate)
     # the pipeline
     "model": 1,  # the typed platform: built by config, read by everything after
     "config": 2,  # YAML (with lines), overlays and copied files -> the model

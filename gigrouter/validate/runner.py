@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from gigrouter import parallel
 from gigrouter.errors import Location, Problem, UsageError
 from gigrouter.helm import CHART_CRD_GROUPS
 from gigrouter.provenance import ConfigFiles, Lines, disk_lines
 from gigrouter.safeyaml import cut
-from gigrouter.validate import parallel
 from gigrouter.validate.context import Context, External, Index, Options, as_list, dig
 from gigrouter.validate.findings import Finding, Report, Severity
 from gigrouter.validate.lines import locate

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from gigrouter import safeyaml
+from gigrouter import parallel, safeyaml
 from gigrouter.errors import Location, Problem, UsageError
-from gigrouter.validate import defaults, parallel
+from gigrouter.validate import defaults
 from gigrouter.validate.findings import Finding, Resource, Severity
 from gigrouter.validate.scope import Scopes
 
@@ -579,7 +579,7 @@ def _yaml_finding(rel: str, exc: yaml.YAMLError) -> Finding:
     )
 
 
-# Files from which reading a tree is shared with a forked copy of the process (validate.parallel).
+# Files from which reading a tree is shared with a forked copy of the process (gigrouter.parallel).
 PARALLEL_FILES = 200
 
 

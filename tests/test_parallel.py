@@ -1,6 +1,6 @@
-"""Validate shares a large tree's reading and checking with a forked copy of itself
-(validate.parallel): the report is the same as one process makes, a failing copy loses nothing,
-and GIGROUTER_JOBS controls it."""
+"""Render and validate share a large tree's work with a forked copy of the process
+(gigrouter.parallel): the files and the report are the ones one process makes, a failing copy
+loses nothing, and GIGROUTER_JOBS controls it."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 from helpers import REPO
 
-from gigrouter.errors import UsageError
-from gigrouter.validate import parallel, runner, tree
+from gigrouter import parallel, render
+from gigrouter.errors import TemplateError, UsageError
+from gigrouter.layout import Output
+from gigrouter.validate import runner, tree
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic import synthetic_config
@@ -193,3 +195,50 @@ def test_a_bad_jobs_value_is_a_usage_error_of_the_command(
     )
     assert result.returncode == 2
     assert "GIGROUTER_JOBS" in result.stderr and "'many'" in result.stderr
+
+
+def test_a_large_render_writes_what_one_process_writes(tmp_path: Path, gigrouter_exe: str) -> None:
+    """Rendering SERVICES services (above render.PARALLEL_OUTPUTS files) in two processes and
+    in one gives the same bytes, and the same bytes as the tree the fixture rendered."""
+    (tmp_path / "platform.yaml").write_text(synthetic_config(SERVICES))
+    trees = {}
+    for jobs in ("1", "2"):
+        subprocess.run(
+            [gigrouter_exe, "render", "--config", "platform.yaml", "--out", f"out{jobs}"],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            env={**os.environ, "GIGROUTER_JOBS": jobs},
+        )
+        root = tmp_path / f"out{jobs}"
+        trees[jobs] = {
+            str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        }
+    assert len(trees["2"]) > render.PARALLEL_OUTPUTS
+    assert trees["1"] == trees["2"]
+
+
+def test_template_problems_of_both_halves_are_reported_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outputs rendered by the copy arrive with their problems, after the first half's."""
+    monkeypatch.setenv("GIGROUTER_JOBS", "2")
+    shared: list[int] = []
+    real = parallel.split
+    monkeypatch.setattr(parallel, "split", lambda a, b: shared.append(1) or real(a, b))
+    count = render.PARALLEL_OUTPUTS
+    outputs = [Output(f"plain-{i:03d}.txt", None, text=f"{i}\n") for i in range(count)]
+    outputs[1] = Output("early.yaml", "no-such-early.yaml.j2")
+    outputs[-1] = Output("late.yaml", "no-such-late.yaml.j2")
+    with pytest.raises(TemplateError) as caught:
+        render.render(outputs)
+    assert [p.location.file for p in caught.value.problems] == [
+        "templates/no-such-early.yaml.j2",
+        "templates/no-such-late.yaml.j2",
+    ]
+    assert outputs == []  # emptied, as a one-process render empties it
+    parts = [Output(f"f-{i:03d}.txt", None, text=f"{i}\n") for i in range(count)]
+    tree = render.render(parts)
+    assert list(tree.files) == sorted(f"f-{i:03d}.txt" for i in range(count))
+    assert tree.files["f-199.txt"] == "199\n"
+    assert len(shared) == 2  # both renders were shared with a copy

@@ -1,10 +1,11 @@
-"""Share validate's work on a large tree with a second core.
+"""Share a large render's or validate's work with a second core.
 
-Reading a large tree's files and running its checks split into two shares: one runs here, the
-other in a forked copy of this process, which inherits everything read so far (nothing is sent
-to it) and sends its result back pickled through a pipe. The results are put together in the
-order a single process makes them, so a report does not depend on how it was made
-(``tests/test_parallel.py`` compares both ways).
+The work splits into two shares: one runs here, the other in a forked copy of this process,
+which inherits everything computed so far (nothing is sent to it) and sends its result back
+pickled through a pipe. Callers put the results together in the order one process makes them,
+so nothing written or reported depends on how it was made (``tests/test_parallel.py`` compares
+both ways). Used for rendering a large tree's files (render.py), and for reading a large
+tree's files and running its checks (validate/tree.py, validate/runner.py).
 
 ``GIGROUTER_JOBS=1`` keeps everything in this process; so does a machine with one core or without
 ``fork``, and work too small to be worth a copy. A copy that fails in any way (an exception, a
@@ -29,8 +30,8 @@ There = TypeVar("There")
 
 
 def jobs() -> int:
-    """How many processes validate may use: ``$GIGROUTER_JOBS``, else 2 when this process may
-    run on two or more cores (one copy is all the work here can use), else 1."""
+    """How many processes a render or validate may use: ``$GIGROUTER_JOBS``, else 2 when this
+    process may run on two or more cores (one copy is all the work here can use), else 1."""
     value = os.environ.get(JOBS_VARIABLE, "").strip()
     if value:
         if not value.isdigit() or int(value) < 1:
