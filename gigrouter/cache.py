@@ -12,9 +12,7 @@ Standard library only: the start-up fast path imports it.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 DIR_VARIABLE = "GIGROUTER_CACHE_DIR"
@@ -52,6 +50,8 @@ def directory(kind: str) -> Path | None:
 def digest(*parts: str | bytes) -> str:
     """One name for the parts, in order (each part is length-prefixed: no two lists of parts
     give the same bytes)."""
+    import hashlib  # here: a command that keeps nothing in the cache never loads OpenSSL
+
     hasher = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
@@ -76,6 +76,8 @@ def write(kind: str, key: str, data: bytes) -> None:
     folder = directory(kind)
     if folder is None:
         return
+    import tempfile  # here: most runs only read the cache
+
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{key[:16]}-")
         try:
