@@ -346,6 +346,8 @@ class BoundedLoader(_BaseLoader):
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.duplicates: list[Duplicate] = []
+        # without a '*' there is no alias: every node has one parent (see tree_size)
+        self.alias_free = isinstance(stream, str) and "*" not in stream
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
@@ -353,7 +355,8 @@ class BoundedLoader(_BaseLoader):
         return _SEQ if kind is SequenceNode else _MAP
 
     def construct_document(self, node: Node) -> Any:
-        self.nodes_left -= measure(node, self.nodes_left)
+        size = tree_size(node, self.nodes_left) if self.alias_free else None
+        self.nodes_left -= measure(node, self.nodes_left) if size is None else size
         return super().construct_document(node)
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
@@ -529,6 +532,38 @@ def measure(root: Node, budget: int = MAX_NODES) -> int:
             if not isinstance(child, ScalarNode) and id(child) not in sizes
         )
     return sizes[id(root)][0]
+
+
+def tree_size(root: Node, budget: int = MAX_NODES) -> int | None:
+    """:func:`measure` of a document without aliases, where no node is shared: a plain
+    recursive count, about twice as fast. None when the document is beyond a bound; then
+    :func:`measure` raises the error (at the node it names)."""
+    try:
+        size = _plain_size(root, 1)
+    except _Beyond:
+        return None
+    return size if size <= budget else None
+
+
+class _Beyond(Exception):
+    """Nesting beyond MAX_DEPTH (raised before the count recurses any deeper)."""
+
+
+def _plain_size(node: Node, depth: int) -> int:
+    if node.__class__ is ScalarNode:
+        return 1
+    if depth > MAX_DEPTH:
+        raise _Beyond
+    size = 1
+    below = depth + 1
+    if node.__class__ is MappingNode:
+        for key, value in node.value:
+            size += 1 if key.__class__ is ScalarNode else _plain_size(key, below)
+            size += 1 if value.__class__ is ScalarNode else _plain_size(value, below)
+    else:
+        for child in node.value:
+            size += 1 if child.__class__ is ScalarNode else _plain_size(child, below)
+    return size
 
 
 def _stream_check(text: str) -> None:
