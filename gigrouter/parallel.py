@@ -62,7 +62,6 @@ def split(here: Callable[[], Here], there: Callable[[], There]) -> tuple[Here, T
     if pid == 0:  # pragma: no cover - runs in the copy, whose coverage is not collected
         _child(reader, writer, there)
     os.close(writer)
-    payload = b""
     try:
         mine = here()
     finally:

@@ -226,21 +226,16 @@ def check_tree(tree: Tree, options: Options, trees: Sequence[Tree] = ()) -> list
     ctx = build_context(tree, options, trees)
     modules = _modules()
 
-    def run(names: Callable[[str], bool]) -> dict[str, list[Finding]]:
-        return {
-            module.__name__: list(module.check(ctx))
-            for module in modules
-            if names(module.__name__.rpartition(".")[2])
-        }
+    def run(part: list[Any]) -> dict[str, list[Finding]]:
+        return {module.__name__: list(module.check(ctx)) for module in part}
 
     if len(tree.documents) >= PARALLEL_DOCUMENTS:
-        mine, copied = parallel.split(
-            lambda: run(lambda name: name not in COPY_MODULES),
-            lambda: run(lambda name: name in COPY_MODULES),
-        )
-        by_module = mine | copied
+        copied = [m for m in modules if m.__name__.rpartition(".")[2] in COPY_MODULES]
+        mine = [m for m in modules if m not in copied]
+        here, there = parallel.split(lambda: run(mine), lambda: run(copied))
+        by_module = here | there
     else:
-        by_module = run(lambda name: True)
+        by_module = run(modules)
     findings = list(tree.findings)
     for module in modules:  # the modules' order, however they ran
         findings.extend(by_module[module.__name__])

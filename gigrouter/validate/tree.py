@@ -597,11 +597,11 @@ def _read_files(tree: Tree, rels: list[str]) -> None:
         return into.documents, into.findings
 
     if len(rels) < PARALLEL_FILES:
-        halves = [read(rels)]
+        parts = [read(rels)]
     else:
         middle = len(rels) // 2
-        halves = list(parallel.split(lambda: read(rels[:middle]), lambda: read(rels[middle:])))
-    for documents, findings in halves:
+        parts = list(parallel.split(lambda: read(rels[:middle]), lambda: read(rels[middle:])))
+    for documents, findings in parts:
         tree.documents.extend(documents)
         tree.findings.extend(findings)
 
